@@ -1,0 +1,90 @@
+import type {
+  BatchObservableCallback,
+  Counter,
+  Gauge,
+  Histogram,
+  Meter,
+  MetricOptions,
+  Observable,
+  ObservableCounter,
+  ObservableGauge,
+  ObservableUpDownCounter,
+  UpDownCounter,
+} from '@opentelemetry/api';
+import { InstrumentType } from '../common/enums.js';
+import type { InstrumentationScope } from '../common/types.js';
+import { CallbackRegistry } from '../collect/callbacks.js';
+import type { MetricStream } from '../collect/stream.js';
+import { createDescriptor } from './descriptor.js';
+import { FastCounter, FastGauge, FastHistogram, FastObservable, FastUpDownCounter } from './instruments.js';
+import { createRecordFunction, type RecordFunction, ValueCheck } from './record.js';
+import type { ProviderState } from './state.js';
+import { StreamRegistry, buildStreams } from './streams.js';
+
+type SyncType = typeof InstrumentType.COUNTER | typeof InstrumentType.UP_DOWN_COUNTER | typeof InstrumentType.HISTOGRAM | typeof InstrumentType.GAUGE;
+
+export class FastMeter implements Meter {
+  readonly streams = new StreamRegistry();
+  readonly callbacks: CallbackRegistry;
+
+  constructor(
+    private readonly _state: ProviderState,
+    readonly scope: InstrumentationScope,
+  ) {
+    this.callbacks = new CallbackRegistry(_state.health);
+  }
+
+  createCounter(name: string, options?: MetricOptions): Counter {
+    const [record, streams, d] = this._sync(name, InstrumentType.COUNTER, options);
+    return new FastCounter(record, streams, d);
+  }
+
+  createUpDownCounter(name: string, options?: MetricOptions): UpDownCounter {
+    const [record, streams, d] = this._sync(name, InstrumentType.UP_DOWN_COUNTER, options);
+    return new FastUpDownCounter(record, streams, d);
+  }
+
+  createHistogram(name: string, options?: MetricOptions): Histogram {
+    const [record, streams, d] = this._sync(name, InstrumentType.HISTOGRAM, options);
+    return new FastHistogram(record, streams, d);
+  }
+
+  createGauge(name: string, options?: MetricOptions): Gauge {
+    const [record, streams, d] = this._sync(name, InstrumentType.GAUGE, options);
+    return new FastGauge(record, streams, d);
+  }
+
+  createObservableCounter(name: string, options?: MetricOptions): ObservableCounter {
+    return this._observable(name, InstrumentType.OBSERVABLE_COUNTER, options);
+  }
+
+  createObservableUpDownCounter(name: string, options?: MetricOptions): ObservableUpDownCounter {
+    return this._observable(name, InstrumentType.OBSERVABLE_UP_DOWN_COUNTER, options);
+  }
+
+  createObservableGauge(name: string, options?: MetricOptions): ObservableGauge {
+    return this._observable(name, InstrumentType.OBSERVABLE_GAUGE, options);
+  }
+
+  addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
+    this.callbacks.addBatchCallback(callback, observables);
+  }
+
+  removeBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
+    this.callbacks.removeBatchCallback(callback, observables);
+  }
+
+  private _sync(name: string, type: SyncType, options: MetricOptions | undefined) {
+    const descriptor = createDescriptor(name, type, options, this._state.health);
+    const streams = buildStreams(this._state, this.streams, this.scope, descriptor, false);
+    let record: RecordFunction = createRecordFunction(streams, new ValueCheck(descriptor, this._state.health));
+    for (const processor of this._state.processors) record = processor.wrap(descriptor, record);
+    return [record, streams, descriptor] as [RecordFunction, MetricStream[], typeof descriptor];
+  }
+
+  private _observable(name: string, type: InstrumentType, options: MetricOptions | undefined): FastObservable {
+    const descriptor = createDescriptor(name, type, options, this._state.health);
+    const streams = buildStreams(this._state, this.streams, this.scope, descriptor, true);
+    return new FastObservable(descriptor, streams, this.callbacks, this._state.health);
+  }
+}

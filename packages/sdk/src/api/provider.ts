@@ -1,0 +1,133 @@
+import { type Meter, type MeterOptions, type MeterProvider, createNoopMeter, diag } from '@opentelemetry/api';
+import { defaultResource } from '@opentelemetry/resources';
+import { ErrorCode, FastMeterConfigError } from '../common/errors.js';
+import { Health } from '../common/health.js';
+import type { IMetricReader, Resource, ViewOptions } from '../common/types.js';
+import { ReaderProducer } from '../collect/producer.js';
+import type { AttributeLimits } from '../intern/normalize.js';
+import { compileView } from '../view/view.js';
+import { FastMeter } from './meter.js';
+import type { MeasurementProcessor } from './processor.js';
+import type { ProviderState, ReaderSlot } from './state.js';
+
+export interface FastMeterProviderOptions {
+  /** As in sdk-metrics: defaults to `defaultResource()` from @opentelemetry/resources. */
+  resource?: Resource;
+  /** sdk-metrics `ViewOptions` objects, validated with the same errors. */
+  views?: ViewOptions[];
+  /** Any MetricReader (PrometheusExporter, PeriodicExportingMetricReader, ...) from sdk-metrics 2.x or 3.x. */
+  readers?: IMetricReader[];
+  /**
+   * Longer string attribute values are truncated. Default: OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, else no limit.
+   */
+  attributeValueLengthLimit?: number;
+  /** At most this many attributes per measurement. Default: OTEL_ATTRIBUTE_COUNT_LIMIT, else 128. */
+  attributeCountLimit?: number;
+  /** Measurement processors (see @fastmeter/processors), applied in order. */
+  processors?: MeasurementProcessor[];
+  /** Accepted for compatibility with sdk-metrics' options; fastmeter's own self-metrics are documented in the README. */
+  sdkMetricsEnabled?: boolean;
+}
+
+function envLimit(name: string): number | undefined {
+  const raw = typeof process !== 'undefined' ? process.env?.[name] : undefined;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 0) return n;
+  diag.warn(`fastmeter: ignoring ${name}=${JSON.stringify(raw)}: not a non-negative integer`);
+  return undefined;
+}
+
+function optionLimit(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `${name} must be a non-negative number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkReader(reader: unknown, i: number): IMetricReader {
+  const r = reader as Partial<IMetricReader> | null;
+  for (const method of ['setMetricProducer', 'selectAggregation', 'selectAggregationTemporality', 'collect', 'shutdown', 'forceFlush'] as const) {
+    if (r == null || typeof r[method] !== 'function') {
+      throw new FastMeterConfigError(ErrorCode.INVALID_READER, `readers[${i}] is not a MetricReader: it has no ${method}() method`);
+    }
+  }
+  return r as IMetricReader;
+}
+
+/**
+ * A drop-in replacement for @opentelemetry/sdk-metrics' MeterProvider: same
+ * options, same readers and exporters, same exported data; measurements are
+ * recorded without a string key, a clock read or an allocation.
+ */
+export class FastMeterProvider implements MeterProvider {
+  private readonly _state: ProviderState;
+  private readonly _meters = new Map<string, FastMeter>();
+  private _shutdown = false;
+
+  constructor(options: FastMeterProviderOptions = {}) {
+    const views = (options.views ?? []).map(compileView);
+    const readers: ReaderSlot[] = (options.readers ?? []).map((r, index) => ({ index, reader: checkReader(r, index) }));
+    const limits: AttributeLimits = {
+      valueLengthLimit: optionLimit(
+        'attributeValueLengthLimit',
+        options.attributeValueLengthLimit,
+        envLimit('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? Number.POSITIVE_INFINITY,
+      ),
+      countLimit: optionLimit('attributeCountLimit', options.attributeCountLimit, envLimit('OTEL_ATTRIBUTE_COUNT_LIMIT') ?? 128),
+    };
+    const processors = options.processors ?? [];
+    for (const [i, p] of processors.entries()) {
+      if (p == null || typeof (p as MeasurementProcessor).wrap !== 'function') {
+        throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `processors[${i}] has no wrap() method`);
+      }
+    }
+    this._state = {
+      resource: options.resource ?? (defaultResource() as unknown as Resource),
+      views,
+      readers,
+      health: new Health(),
+      limits,
+      processors,
+    };
+    for (const slot of readers) slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));
+  }
+
+  getMeter(name: string, version = '', options: MeterOptions = {}): Meter {
+    if (this._shutdown) {
+      diag.warn('A shutdown MeterProvider cannot provide a Meter');
+      return createNoopMeter();
+    }
+    if (typeof name !== 'string' || name === '') {
+      this._state.health.warn('meter-name', `fastmeter: invalid meter name ${JSON.stringify(String(name))}; using ''`);
+      name = '';
+    }
+    const schemaUrl = options?.schemaUrl;
+    const id = `${name}:${version ?? ''}:${schemaUrl ?? ''}`;
+    let meter = this._meters.get(id);
+    if (meter === undefined) {
+      meter = new FastMeter(this._state, { name, version, schemaUrl });
+      this._meters.set(id, meter);
+    }
+    return meter;
+  }
+
+  async forceFlush(options?: { timeoutMillis?: number }): Promise<void> {
+    if (this._shutdown) {
+      diag.warn('invalid attempt to force flush after MeterProvider shutdown');
+      return;
+    }
+    await Promise.all(this._state.readers.map(slot => slot.reader.forceFlush(options)));
+  }
+
+  /** Shuts every reader down (they flush what was recorded). Only the first call does anything. */
+  async shutdown(options?: { timeoutMillis?: number }): Promise<void> {
+    if (this._shutdown) {
+      diag.warn('shutdown may only be called once per MeterProvider');
+      return;
+    }
+    this._shutdown = true;
+    await Promise.all(this._state.readers.map(slot => slot.reader.shutdown(options)));
+  }
+}

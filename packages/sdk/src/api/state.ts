@@ -1,0 +1,21 @@
+import type { Health } from '../common/health.js';
+import type { IMetricReader, Resource } from '../common/types.js';
+import type { AttributeLimits } from '../intern/normalize.js';
+import type { CompiledView } from '../view/view.js';
+import type { MeasurementProcessor } from './processor.js';
+
+/** One registered reader: its position is the key of its state in every stream. */
+export interface ReaderSlot {
+  readonly index: number;
+  readonly reader: IMetricReader;
+}
+
+/** What every meter of a provider shares. Fixed at construction. */
+export interface ProviderState {
+  readonly resource: Resource;
+  readonly views: readonly CompiledView[];
+  readonly readers: readonly ReaderSlot[];
+  readonly health: Health;
+  readonly limits: AttributeLimits;
+  readonly processors: readonly MeasurementProcessor[];
+}

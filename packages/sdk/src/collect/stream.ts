@@ -1,0 +1,337 @@
+// A metric stream: what one instrument (through one view, or through the
+// readers' default aggregation) produces for a group of readers. One stream
+// serves all of its readers: a measurement is interned and aggregated once,
+// however many readers there are. Readers differ only at collect time:
+//
+//   record ──► series.get(attrs) ──► cells[sid] (+ touched[sid])
+//                                        │
+//   collect(reader) ──► [drain] ──► cumulative state (all readers that want cumulative)
+//                                 └► delta state, one per delta reader
+//
+// Three layouts, fixed when the stream is created:
+//   CUMULATIVE_ONLY  the recording cells are the cumulative state; nothing is drained.
+//   SINGLE_DELTA     the recording cells are the one delta reader's state; reset after it reads.
+//   SHARED           recording cells hold the interval since the last collect by any reader;
+//                    every collect drains them into each reader's state (sdk-metrics' stash/merge).
+import { type Attributes, context as contextApi } from '@opentelemetry/api';
+import type { AggregationSpec } from '../aggregate/aggregation.js';
+import { AggregationTemporality, DataPointType, allowsNegativeValues } from '../common/enums.js';
+import type { DataPoint, InstrumentDescriptor, MetricData } from '../common/types.js';
+import { millisToHrTime } from '../common/time.js';
+import { type InternContext, type SeriesListener, SeriesSpace } from '../intern/series.js';
+import { type Cells, createCells, nextCapacity } from '../storage/cells.js';
+import { type AttributeMapping, applyProcessors } from '../view/attributes-processor.js';
+import { recordSample } from '../storage/sample.js';
+import type { SumCells } from '../storage/sum-cells.js';
+
+export const Layout = { CUMULATIVE_ONLY: 0, SINGLE_DELTA: 1, SHARED: 2 } as const;
+export type Layout = (typeof Layout)[keyof typeof Layout];
+
+export interface ReaderBinding {
+  readonly readerIndex: number;
+  readonly temporality: AggregationTemporality;
+}
+
+class CumulativeState {
+  exists = new Uint8Array(0);
+  startMs = new Float64Array(0);
+  constructor(readonly cells: Cells) {}
+}
+
+/** In SINGLE_DELTA the stream's own touched/firstMs arrays serve as pending/pendingStartMs. */
+class DeltaState {
+  pending = new Uint8Array(0);
+  pendingStartMs = new Float64Array(0);
+  /** 1 where the series was in this reader's previous collection (its start time is then that collection). */
+  reported = new Uint8Array(0);
+  lastCollectionMs = -1;
+  constructor(readonly cells: Cells) {}
+}
+
+export class MetricStream implements SeriesListener {
+  descriptor: InstrumentDescriptor;
+  readonly spec: AggregationSpec;
+  readonly layout: Layout;
+  readonly series: SeriesSpace;
+  /** The cells measurements are recorded into. */
+  readonly cells: Cells;
+  /** 1 for series measured since the last drain/reset. */
+  touched = new Uint8Array(0);
+  /** Time of the first measurement of each series since the last drain/reset (not kept in CUMULATIVE_ONLY). */
+  firstMs = new Float64Array(0);
+  /** Observable streams: the clock of the observation being applied, else undefined (use Date.now()). */
+  observationMs: number | undefined = undefined;
+  /** Observable sums: the last observed total of each series. */
+  private _memo: Float64Array | null = null;
+  private _hasMemo: Uint8Array | null = null;
+  private readonly _cumulative: CumulativeState | null;
+  private readonly _deltas: DeltaState[];
+  /** readerIndex -> that reader's state. */
+  private readonly _stateOf: (CumulativeState | DeltaState | undefined)[] = [];
+  private readonly _isAsync: boolean;
+
+  constructor(
+    descriptor: InstrumentDescriptor,
+    spec: AggregationSpec,
+    readonly bindings: readonly ReaderBinding[],
+    limit: number,
+    isAsync: boolean,
+    ctx: InternContext,
+    /** How a view maps attributes before interning. */
+    readonly mapping: AttributeMapping = { kind: 'none' },
+  ) {
+    this.descriptor = descriptor;
+    this.spec = spec;
+    this._isAsync = isAsync;
+    const cumulativeReaders = bindings.filter(b => b.temporality === AggregationTemporality.CUMULATIVE);
+    const deltaReaders = bindings.filter(b => b.temporality !== AggregationTemporality.CUMULATIVE);
+    this.layout =
+      deltaReaders.length === 0 ? Layout.CUMULATIVE_ONLY : cumulativeReaders.length === 0 && deltaReaders.length === 1 ? Layout.SINGLE_DELTA : Layout.SHARED;
+    const newCells = () => createCells(spec, allowsNegativeValues(descriptor.type), isAsync);
+    this.cells = newCells();
+    this._cumulative = cumulativeReaders.length > 0 ? new CumulativeState(this.layout === Layout.CUMULATIVE_ONLY ? this.cells : newCells()) : null;
+    this._deltas = deltaReaders.map(() => new DeltaState(this.layout === Layout.SINGLE_DELTA ? this.cells : newCells()));
+    for (const b of cumulativeReaders) this._stateOf[b.readerIndex] = this._cumulative as CumulativeState;
+    deltaReaders.forEach((b, i) => {
+      this._stateOf[b.readerIndex] = this._deltas[i];
+    });
+    if (isAsync && spec.kind === 'sum') {
+      this._memo = new Float64Array(0);
+      this._hasMemo = new Uint8Array(0);
+    }
+    this.series = new SeriesSpace(limit, descriptor.name, ctx, this, mapping.kind === 'filter' ? mapping.keep : null);
+  }
+
+  servesReader(readerIndex: number): boolean {
+    return this._stateOf[readerIndex] !== undefined;
+  }
+
+  /** Replaces the description (a duplicate instrument registration with a longer one). */
+  updateDescription(description: string): void {
+    const d = this.descriptor;
+    this.descriptor = { name: d.name, type: d.type, description, unit: d.unit, valueType: d.valueType, advice: d.advice };
+  }
+
+  onSeriesCreated(sid: number): void {
+    const n = this.series.highWater;
+    if (n > this.touched.length) this._grow(n);
+    this.cells.clear(sid);
+    this.touched[sid] = 0;
+    if (this.layout === Layout.CUMULATIVE_ONLY) {
+      const cum = this._cumulative as CumulativeState;
+      cum.exists[sid] = 1;
+      cum.startMs[sid] = this.now();
+    }
+    if (this._hasMemo !== null) this._hasMemo[sid] = 0;
+  }
+
+  now(): number {
+    return this.observationMs ?? Date.now();
+  }
+
+  /** First measurement of `sid` since the last drain: remember when (delta start times need it). */
+  firstTouch(sid: number): void {
+    this.touched[sid] = 1;
+    this.firstMs[sid] = this.now();
+  }
+
+  private _grow(n: number): void {
+    const cap = nextCapacity(this.touched.length, n);
+    this.cells.grow(cap);
+    this.touched = growU8(this.touched, cap);
+    if (this.layout !== Layout.CUMULATIVE_ONLY) this.firstMs = growF64(this.firstMs, cap);
+    const cum = this._cumulative;
+    if (cum !== null) {
+      if (cum.cells !== this.cells) cum.cells.grow(cap);
+      cum.exists = growU8(cum.exists, cap);
+      cum.startMs = growF64(cum.startMs, cap);
+    }
+    for (const d of this._deltas) {
+      d.reported = growU8(d.reported, cap);
+      if (this.layout === Layout.SINGLE_DELTA) continue;
+      d.cells.grow(cap);
+      d.pending = growU8(d.pending, cap);
+      d.pendingStartMs = growF64(d.pendingStartMs, cap);
+    }
+    if (this._memo !== null) {
+      this._memo = growF64(this._memo, cap);
+      this._hasMemo = growU8(this._hasMemo as Uint8Array, cap);
+    }
+  }
+
+  // ---- observable instruments --------------------------------------------------
+
+  /** Applies one observation (the callback's value for `attributes`) at `observationMs`. */
+  observe(value: number, attributes: Attributes | undefined): void {
+    if (this.mapping.kind === 'dynamic') {
+      try {
+        attributes = applyProcessors(this.mapping.processors, attributes ?? {}, contextApi.active());
+      } catch (err) {
+        this.series.reportProcessorError(err);
+        return;
+      }
+    }
+    const sid = this.series.get(attributes);
+    if (sid < 0) return;
+    switch (this.spec.kind) {
+      case 'sum':
+        this._observeSum(sid, value);
+        return;
+      case 'lastValue':
+        if (this.touched[sid] === 0) this.firstTouch(sid);
+        (this.cells as unknown as { values: Float64Array }).values[sid] = value;
+        return;
+      default:
+        // A view put a histogram on an observable instrument: each observation is one sample.
+        if (this.touched[sid] === 0) this.firstTouch(sid);
+        recordSample(this.cells, sid, value);
+    }
+  }
+
+  /** Observable sums report totals; streams store the change since the previous observation. */
+  private _observeSum(sid: number, total: number): void {
+    const memo = this._memo as Float64Array;
+    const hasMemo = this._hasMemo as Uint8Array;
+    const cells = this.cells as SumCells;
+    const monotonic = this.spec.kind === 'sum' && this.spec.monotonic;
+    let delta = total;
+    let reset = false;
+    if (hasMemo[sid] === 1) {
+      if (monotonic && memo[sid] > total) reset = true;
+      else delta = total - memo[sid];
+    }
+    memo[sid] = total;
+    hasMemo[sid] = 1;
+    if (reset) {
+      // The total went down: a new cumulative sequence starts now, as in sdk-metrics.
+      cells.values[sid] = total;
+      this.touched[sid] = 1;
+      if (this.layout === Layout.CUMULATIVE_ONLY) {
+        (this._cumulative as CumulativeState).startMs[sid] = this.now();
+      } else {
+        this.firstMs[sid] = this.now();
+        if (cells.resets !== null) cells.resets[sid] = 1;
+      }
+      return;
+    }
+    if (this.touched[sid] === 0) this.firstTouch(sid);
+    cells.values[sid] += delta;
+  }
+
+  // ---- collection --------------------------------------------------------------
+
+  /** The MetricData for one reader's collection, or undefined when it has no points. */
+  collect(readerIndex: number, collectionMs: number, endTime: [number, number]): MetricData | undefined {
+    const state = this._stateOf[readerIndex];
+    if (state === undefined) return undefined;
+    if (this.layout === Layout.SHARED) this._drain();
+    const points: DataPoint<unknown>[] = [];
+    const attributes = this.series.attributes;
+    const n = this.series.highWater;
+    let temporality: AggregationTemporality;
+    if (state instanceof CumulativeState) {
+      temporality = AggregationTemporality.CUMULATIVE;
+      for (let sid = 0; sid < n; sid++) {
+        if (state.exists[sid] === 0 || attributes[sid] === undefined) continue;
+        points.push(point(attributes[sid] as Attributes, millisToHrTime(state.startMs[sid]), endTime, state.cells.value(sid)));
+      }
+    } else {
+      temporality = AggregationTemporality.DELTA;
+      const single = this.layout === Layout.SINGLE_DELTA;
+      const pending = single ? this.touched : state.pending;
+      const pendingStartMs = single ? this.firstMs : state.pendingStartMs;
+      for (let sid = 0; sid < n; sid++) {
+        if (pending[sid] === 0) {
+          state.reported[sid] = 0;
+          continue;
+        }
+        const startMs = state.reported[sid] === 1 ? state.lastCollectionMs : pendingStartMs[sid];
+        points.push(point(attributes[sid] as Attributes, millisToHrTime(startMs), endTime, state.cells.value(sid)));
+        state.cells.clear(sid);
+        pending[sid] = 0;
+        state.reported[sid] = 1;
+      }
+      state.lastCollectionMs = collectionMs;
+      if (this._cumulative === null && !this._isAsync) this._reclaim();
+    }
+    if (points.length === 0) return undefined;
+    return this._metricData(temporality, points);
+  }
+
+  /** SHARED layout: moves the interval's measurements into every reader's state. */
+  private _drain(): void {
+    const n = this.series.highWater;
+    const touched = this.touched;
+    const cum = this._cumulative;
+    for (let sid = 0; sid < n; sid++) {
+      if (touched[sid] === 0) continue;
+      const first = this.firstMs[sid];
+      if (cum !== null) {
+        const replaced = cum.cells.mergeFrom(this.cells, sid);
+        if (cum.exists[sid] === 0 || replaced) cum.startMs[sid] = first;
+        cum.exists[sid] = 1;
+      }
+      for (const d of this._deltas) {
+        const replaced = d.cells.mergeFrom(this.cells, sid);
+        if (d.pending[sid] === 0 || replaced) d.pendingStartMs[sid] = first;
+        d.pending[sid] = 1;
+      }
+      this.cells.clear(sid);
+      touched[sid] = 0;
+    }
+  }
+
+  /** Delta-only streams: series that saw no measurement in the last interval give their id back. */
+  private _reclaim(): void {
+    const n = this.series.highWater;
+    const dead: number[] = [];
+    for (let sid = 0; sid < n; sid++) {
+      if (this.series.attributes[sid] === undefined || this.touched[sid] === 1) continue;
+      let idle = true;
+      for (const d of this._deltas) {
+        if ((this.layout !== Layout.SINGLE_DELTA && d.pending[sid] === 1) || d.reported[sid] === 1) {
+          idle = false;
+          break;
+        }
+      }
+      if (idle) dead.push(sid);
+    }
+    if (dead.length === 0) return;
+    const isDead = new Uint8Array(n);
+    for (const sid of dead) {
+      isDead[sid] = 1;
+      this.cells.clear(sid);
+      for (const d of this._deltas) d.reported[sid] = 0;
+    }
+    this.series.release(sid => isDead[sid] === 1, dead);
+  }
+
+  private _metricData(aggregationTemporality: AggregationTemporality, dataPoints: DataPoint<unknown>[]): MetricData {
+    const descriptor = this.descriptor;
+    switch (this.spec.kind) {
+      case 'sum':
+        return { descriptor, aggregationTemporality, dataPointType: DataPointType.SUM, dataPoints, isMonotonic: this.spec.monotonic } as MetricData;
+      case 'lastValue':
+        return { descriptor, aggregationTemporality, dataPointType: DataPointType.GAUGE, dataPoints } as MetricData;
+      case 'histogram':
+        return { descriptor, aggregationTemporality, dataPointType: DataPointType.HISTOGRAM, dataPoints } as MetricData;
+      default:
+        return { descriptor, aggregationTemporality, dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM, dataPoints } as MetricData;
+    }
+  }
+}
+
+function point(attributes: Attributes, startTime: [number, number], endTime: [number, number], value: unknown): DataPoint<unknown> {
+  return { attributes, startTime, endTime, value };
+}
+
+function growU8(a: Uint8Array, cap: number): Uint8Array<ArrayBuffer> {
+  const next = new Uint8Array(cap);
+  next.set(a);
+  return next;
+}
+function growF64(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
+  const next = new Float64Array(cap);
+  next.set(a);
+  return next;
+}

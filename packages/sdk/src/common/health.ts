@@ -1,0 +1,87 @@
+import { diag } from '@opentelemetry/api';
+
+/**
+ * Why a measurement or an attribute was dropped. Each reason is counted in
+ * `Health.dropped` and exported as `fastmeter.measurements.dropped{reason}`.
+ */
+export const DropReason = {
+  /** The value is not of type number. */
+  NOT_A_NUMBER: 'not_a_number',
+  /** NaN. */
+  NAN: 'nan',
+  /** +Infinity or -Infinity. */
+  INFINITE: 'infinite',
+  /** A negative value on a monotonic instrument (Counter, Histogram). */
+  NEGATIVE: 'negative',
+  /** The attributes argument is not an object (null, a string, ...). */
+  INVALID_ATTRIBUTES: 'invalid_attributes',
+  /** Reading the attributes threw (a throwing getter or proxy trap). */
+  ATTRIBUTES_THREW: 'attributes_threw',
+  /** A view's custom attributes processor threw. */
+  PROCESSOR_THREW: 'attributes_processor_threw',
+  /** A measurement observed on an instrument the callback was not registered for. */
+  UNREGISTERED_INSTRUMENT: 'unregistered_instrument',
+} as const;
+export type DropReason = (typeof DropReason)[keyof typeof DropReason];
+
+const WARN_INTERVAL_MS = 10_000;
+const MAX_WARN_KEYS = 512;
+
+/**
+ * Self-observability of one provider: plain integer counters, read at collect
+ * time, and a diag channel that reports each kind of problem at most once per
+ * 10 s with a count of what it suppressed. Costs nothing while input is good.
+ */
+export class Health {
+  readonly dropped: Record<string, number> = Object.create(null);
+  /** Attribute keys or values removed from otherwise accepted measurements. */
+  readonly attributesDropped: Record<string, number> = Object.create(null);
+  /** Measurements redirected to the overflow series because a stream hit its cardinality limit. */
+  overflowed = 0;
+  /** INT instruments given a fractional value, recorded truncated. */
+  truncated = 0;
+  private readonly _lastWarn = new Map<string, { at: number; suppressed: number }>();
+
+  drop(reason: DropReason, instrument: string, detail: string): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
+    this.warn(`drop:${reason}:${instrument}`, `fastmeter: dropped a measurement on "${instrument}": ${detail}`);
+  }
+
+  dropAttribute(reason: string, instrument: string, detail: string): void {
+    this.attributesDropped[reason] = (this.attributesDropped[reason] ?? 0) + 1;
+    this.warn(`attr:${reason}:${instrument}`, `fastmeter: "${instrument}": ${detail}`);
+  }
+
+  /** Rate-limited diag.warn: the first message of a kind goes out, then one per 10 s. */
+  warn(key: string, message: string): void {
+    const now = Date.now();
+    let entry = this._lastWarn.get(key);
+    if (entry === undefined) {
+      if (this._lastWarn.size >= MAX_WARN_KEYS) this._lastWarn.clear();
+      entry = { at: now, suppressed: 0 };
+      this._lastWarn.set(key, entry);
+      diag.warn(message);
+      return;
+    }
+    if (now - entry.at < WARN_INTERVAL_MS) {
+      entry.suppressed++;
+      return;
+    }
+    const suppressed = entry.suppressed;
+    entry.at = now;
+    entry.suppressed = 0;
+    diag.warn(suppressed > 0 ? `${message} (${suppressed} similar messages suppressed)` : message);
+  }
+}
+
+/** A short, safe description of any value for a diagnostic message. */
+export function describe(value: unknown): string {
+  try {
+    if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+    if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
+    if (value === null || typeof value !== 'object') return String(value);
+    return Array.isArray(value) ? 'an array' : 'an object';
+  } catch {
+    return 'an unprintable value';
+  }
+}

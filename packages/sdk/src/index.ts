@@ -1,0 +1,31 @@
+export { FastMeterProvider, type FastMeterProviderOptions } from './api/provider.js';
+export type { MeasurementProcessor } from './api/processor.js';
+export type { RecordFunction } from './api/record.js';
+export { TimeoutError } from './collect/callbacks.js';
+export { AggregationTemporality, AggregationType, DataPointType, InstrumentType } from './common/enums.js';
+export { ErrorCode, FastMeterConfigError } from './common/errors.js';
+export { DropReason } from './common/health.js';
+export type {
+  AggregationOption,
+  CollectionResult,
+  DataPoint,
+  ExponentialHistogram,
+  ExponentialHistogramMetricData,
+  GaugeMetricData,
+  Histogram,
+  HistogramMetricData,
+  IAttributesProcessor,
+  IMetricReader,
+  InstrumentDescriptor,
+  InstrumentationScope,
+  MetricCollectOptions,
+  MetricData,
+  MetricDescriptor,
+  MetricProducer,
+  Resource,
+  ResourceMetrics,
+  ScopeMetrics,
+  SumMetricData,
+  ViewOptions,
+} from './common/types.js';
+export { createAllowListAttributesProcessor, createDenyListAttributesProcessor } from './view/attributes-processor.js';

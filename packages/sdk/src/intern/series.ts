@@ -1,0 +1,150 @@
+// One stream's series: attribute sets -> dense series ids, bounded by the
+// stream's cardinality limit. Ids index the stream's typed arrays and are
+// reused after a series is released, so the arrays never outgrow the limit.
+import type { Attributes } from '@opentelemetry/api';
+import { DropReason, type Health, describe } from '../common/health.js';
+import { type AttributeLimits, copyAttributes, normalizeAttributes } from './normalize.js';
+import { AttributeTrie } from './trie.js';
+
+export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true }) as Attributes;
+
+/** Alias paths (caller orders other than the canonical one) kept per live series, at most. */
+const MAX_ALIASES_PER_SERIES = 4;
+
+export interface InternContext {
+  readonly health: Health;
+  readonly limits: AttributeLimits;
+}
+
+/** Told when a series id comes into use, so typed arrays can grow and reset the slot. */
+export interface SeriesListener {
+  onSeriesCreated(sid: number): void;
+}
+
+export class SeriesSpace {
+  readonly trie = new AttributeTrie();
+  /** The exported attributes of each live series (a copy, never the caller's object). */
+  readonly attributes: (Attributes | undefined)[] = [];
+  /** Series id for measurements without attributes, or -1 until first used. */
+  emptySid = -1;
+  /** Series id of `{ "otel.metric.overflow": true }`, or -1 until the limit is first hit. */
+  overflowSid = -1;
+  /** Live series counted against the limit (all but the overflow series). */
+  live = 0;
+  /** One past the highest id ever handed out: the length the typed arrays must have. */
+  highWater = 0;
+  private readonly _free: number[] = [];
+
+  constructor(
+    /** Cardinality limit: at most `limit - 1` attribute sets plus the overflow series, as sdk-metrics. */
+    readonly limit: number,
+    private readonly _name: string,
+    private readonly _ctx: InternContext,
+    private readonly _listener: SeriesListener,
+    /** A view's key filter (allow/deny list), applied while interning; null keeps every key. */
+    private readonly _keep: ((key: string) => boolean) | null = null,
+  ) {}
+
+  /** Series id for `attributes`; -1 when the measurement must be dropped (already counted and reported). */
+  get(attributes: Attributes | undefined): number {
+    if (attributes === undefined) {
+      const sid = this.emptySid;
+      return sid >= 0 ? sid : this._emptyMiss();
+    }
+    if (typeof attributes !== 'object' || attributes === null) return this._invalid(attributes);
+    let sid: number;
+    try {
+      sid = this._keep === null ? this.trie.find(attributes) : this.trie.findFiltered(attributes, this._keep);
+    } catch (err) {
+      return this._threw(err);
+    }
+    return sid >= 0 ? sid : this.miss(attributes);
+  }
+
+  /** The slow path: validate, normalise, find by canonical order, else create (or overflow). */
+  miss(attributes: object): number {
+    if (Array.isArray(attributes)) return this._invalid(attributes);
+    let norm: ReturnType<typeof normalizeAttributes>;
+    try {
+      norm = normalizeAttributes(attributes, this._ctx.limits, this._keep);
+    } catch (err) {
+      return this._threw(err);
+    }
+    for (const issue of norm.issues) {
+      this._ctx.health.dropAttribute(issue, this._name, `attribute ${issue.replace(/_/g, ' ')} (key or value removed)`);
+    }
+    const { keys, values, canonical } = norm;
+    let sid = this.trie.findPairs(keys, values, canonical);
+    if (sid < 0) {
+      if (this.live >= this.limit - 1) return this._overflow();
+      sid = this._allocate(copyAttributes(keys, values));
+      this.trie.insert(keys, values, sid, canonical);
+      if (keys.length === 0) this.emptySid = sid;
+    }
+    if (norm.clean && this.trie.paths < (this.live + 1) * MAX_ALIASES_PER_SERIES) {
+      this.trie.insert(norm.walkKeys, norm.walkValues, sid);
+    }
+    return sid;
+  }
+
+  /** Releases series (delta reclaim, eviction, explicit removal); their ids are reused. */
+  release(dead: (sid: number) => boolean, sids: readonly number[]): void {
+    if (sids.length === 0) return;
+    this.trie.removeSeries(dead);
+    for (const sid of sids) {
+      if (sid === this.overflowSid) this.overflowSid = -1;
+      else this.live--;
+      if (sid === this.emptySid) this.emptySid = -1;
+      this.attributes[sid] = undefined;
+      this._free.push(sid);
+    }
+  }
+
+  isLive(sid: number): boolean {
+    return this.attributes[sid] !== undefined;
+  }
+
+  private _emptyMiss(): number {
+    const sid = this.trie.findPairs([], []);
+    if (sid >= 0) return (this.emptySid = sid);
+    if (this.live >= this.limit - 1) return this._overflow();
+    this.emptySid = this._allocate({});
+    this.trie.insert([], [], this.emptySid);
+    return this.emptySid;
+  }
+
+  private _overflow(): number {
+    this._ctx.health.overflowed++;
+    if (this.overflowSid < 0) {
+      this._ctx.health.warn(
+        `overflow:${this._name}`,
+        `fastmeter: "${this._name}" reached its cardinality limit of ${this.limit}; new attribute sets are aggregated into { "otel.metric.overflow": true }`,
+      );
+      this.overflowSid = this._allocate({ ...OVERFLOW_ATTRIBUTES }, true);
+    }
+    return this.overflowSid;
+  }
+
+  private _allocate(attributes: Attributes, overflow = false): number {
+    const sid = this._free.length > 0 ? (this._free.pop() as number) : this.highWater++;
+    this.attributes[sid] = attributes;
+    if (!overflow) this.live++;
+    this._listener.onSeriesCreated(sid);
+    return sid;
+  }
+
+  private _invalid(attributes: unknown): number {
+    this._ctx.health.drop(DropReason.INVALID_ATTRIBUTES, this._name, `attributes must be an object, got ${describe(attributes)}`);
+    return -1;
+  }
+
+  /** A view's custom attributes processor threw: the measurement is dropped for this stream. */
+  reportProcessorError(err: unknown): void {
+    this._ctx.health.drop(DropReason.PROCESSOR_THREW, this._name, `the view's attributes processor threw: ${describe((err as Error)?.message ?? err)}`);
+  }
+
+  private _threw(err: unknown): number {
+    this._ctx.health.drop(DropReason.ATTRIBUTES_THREW, this._name, `reading the attributes threw: ${describe((err as Error)?.message ?? err)}`);
+    return -1;
+  }
+}

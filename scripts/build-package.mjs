@@ -1,0 +1,17 @@
+// Builds the package in the current directory twice from the same sources:
+// dist/esm (ES modules, as `import` sees it) and dist/cjs (CommonJS, as `require`
+// sees it), each with its own declarations. dist/cjs gets a package.json that
+// marks it as CommonJS, because the package itself is "type": "module".
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const cwd = process.cwd();
+const tsc = createRequire(join(cwd, 'package.json')).resolve('typescript/bin/tsc');
+rmSync(join(cwd, 'dist'), { recursive: true, force: true });
+const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit', cwd });
+run('-p', 'tsconfig.json', '--outDir', 'dist/esm');
+run('-p', 'tsconfig.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10', '--verbatimModuleSyntax', 'false');
+mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
+writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
