@@ -1,3 +1,4 @@
+export { bind, type BoundCounter, type BoundHistogram } from './api/bind.js';
 export { FastMeterProvider, type FastMeterProviderOptions } from './api/provider.js';
 export type { MeasurementProcessor } from './api/processor.js';
 export type { RecordFunction } from './api/record.js';

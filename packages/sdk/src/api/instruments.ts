@@ -1,80 +1,62 @@
 // Instrument objects handed to the application. Synchronous instruments hold
 // the record function chosen at creation; observable ones register callbacks.
-import type {
-  Attributes,
-  BatchObservableCallback,
-  Context,
-  Counter,
-  Gauge,
-  Histogram,
-  Observable,
-  ObservableCallback,
-  UpDownCounter,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Counter, Gauge, Histogram, Observable, ObservableCallback, UpDownCounter } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import { DropReason, type Health, describe } from '../common/health.js';
 import type { InstrumentDescriptor } from '../common/types.js';
 import { type CallbackRegistry, type ObservableTarget, observableTargets } from '../collect/callbacks.js';
 import type { MetricStream } from '../collect/stream.js';
+import type { MeasurementProcessor } from './processor.js';
 import type { RecordFunction } from './record.js';
 
-/** Where `bind()` and tests find an instrument's streams. Not part of the public API. */
-export const kStreams = Symbol('fastmeter.streams');
-export const kDescriptor = Symbol('fastmeter.descriptor');
+/** Where `bind()` finds what an instrument records into. Not part of the public API. */
+export const kInternals = Symbol('fastmeter.instrument');
 
 export interface InstrumentInternals {
-  readonly [kStreams]: readonly MetricStream[];
-  readonly [kDescriptor]: InstrumentDescriptor;
+  readonly streams: readonly MetricStream[];
+  readonly descriptor: InstrumentDescriptor;
+  readonly health: Health;
+  readonly processors: readonly MeasurementProcessor[];
 }
 
-export class FastCounter implements Counter, InstrumentInternals {
+export class FastCounter implements Counter {
   readonly add: (value: number, attributes?: Attributes, context?: Context) => void;
-  readonly [kStreams]: readonly MetricStream[];
-  readonly [kDescriptor]: InstrumentDescriptor;
-  constructor(record: RecordFunction, streams: readonly MetricStream[], descriptor: InstrumentDescriptor) {
+  readonly [kInternals]: InstrumentInternals;
+  constructor(record: RecordFunction, internals: InstrumentInternals) {
     this.add = record;
-    this[kStreams] = streams;
-    this[kDescriptor] = descriptor;
+    this[kInternals] = internals;
   }
 }
 
-export class FastUpDownCounter implements UpDownCounter, InstrumentInternals {
+export class FastUpDownCounter implements UpDownCounter {
   readonly add: (value: number, attributes?: Attributes, context?: Context) => void;
-  readonly [kStreams]: readonly MetricStream[];
-  readonly [kDescriptor]: InstrumentDescriptor;
-  constructor(record: RecordFunction, streams: readonly MetricStream[], descriptor: InstrumentDescriptor) {
+  readonly [kInternals]: InstrumentInternals;
+  constructor(record: RecordFunction, internals: InstrumentInternals) {
     this.add = record;
-    this[kStreams] = streams;
-    this[kDescriptor] = descriptor;
+    this[kInternals] = internals;
   }
 }
 
-export class FastHistogram implements Histogram, InstrumentInternals {
+export class FastHistogram implements Histogram {
   readonly record: (value: number, attributes?: Attributes, context?: Context) => void;
-  readonly [kStreams]: readonly MetricStream[];
-  readonly [kDescriptor]: InstrumentDescriptor;
-  constructor(record: RecordFunction, streams: readonly MetricStream[], descriptor: InstrumentDescriptor) {
+  readonly [kInternals]: InstrumentInternals;
+  constructor(record: RecordFunction, internals: InstrumentInternals) {
     this.record = record;
-    this[kStreams] = streams;
-    this[kDescriptor] = descriptor;
+    this[kInternals] = internals;
   }
 }
 
-export class FastGauge implements Gauge, InstrumentInternals {
+export class FastGauge implements Gauge {
   readonly record: (value: number, attributes?: Attributes, context?: Context) => void;
-  readonly [kStreams]: readonly MetricStream[];
-  readonly [kDescriptor]: InstrumentDescriptor;
-  constructor(record: RecordFunction, streams: readonly MetricStream[], descriptor: InstrumentDescriptor) {
+  readonly [kInternals]: InstrumentInternals;
+  constructor(record: RecordFunction, internals: InstrumentInternals) {
     this.record = record;
-    this[kStreams] = streams;
-    this[kDescriptor] = descriptor;
+    this[kInternals] = internals;
   }
 }
 
 /** ObservableCounter, ObservableUpDownCounter and ObservableGauge. */
-export class FastObservable implements Observable, InstrumentInternals {
-  readonly [kStreams]: readonly MetricStream[];
-  readonly [kDescriptor]: InstrumentDescriptor;
+export class FastObservable implements Observable {
   private readonly _target: ObservableTarget;
 
   constructor(
@@ -83,8 +65,6 @@ export class FastObservable implements Observable, InstrumentInternals {
     private readonly _callbacks: CallbackRegistry,
     health: Health,
   ) {
-    this[kStreams] = streams;
-    this[kDescriptor] = descriptor;
     const int = descriptor.valueType === ValueType.INT;
     this._target = {
       name: descriptor.name,
@@ -102,8 +82,6 @@ export class FastObservable implements Observable, InstrumentInternals {
     this._callbacks.removeCallback(callback, this._target);
   }
 }
-
-export type { BatchObservableCallback };
 
 /** Observed values: numbers only, finite; INT instruments truncate fractional values. NaN means drop. */
 function checkObservedValue(value: unknown, int: boolean, name: string, health: Health): number {

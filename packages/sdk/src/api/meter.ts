@@ -14,9 +14,8 @@ import type {
 import { InstrumentType } from '../common/enums.js';
 import type { InstrumentationScope } from '../common/types.js';
 import { CallbackRegistry } from '../collect/callbacks.js';
-import type { MetricStream } from '../collect/stream.js';
 import { createDescriptor } from './descriptor.js';
-import { FastCounter, FastGauge, FastHistogram, FastObservable, FastUpDownCounter } from './instruments.js';
+import { FastCounter, FastGauge, FastHistogram, FastObservable, FastUpDownCounter, type InstrumentInternals } from './instruments.js';
 import { createRecordFunction, type RecordFunction, ValueCheck } from './record.js';
 import type { ProviderState } from './state.js';
 import { StreamRegistry, buildStreams } from './streams.js';
@@ -35,23 +34,19 @@ export class FastMeter implements Meter {
   }
 
   createCounter(name: string, options?: MetricOptions): Counter {
-    const [record, streams, d] = this._sync(name, InstrumentType.COUNTER, options);
-    return new FastCounter(record, streams, d);
+    return new FastCounter(...this._sync(name, InstrumentType.COUNTER, options));
   }
 
   createUpDownCounter(name: string, options?: MetricOptions): UpDownCounter {
-    const [record, streams, d] = this._sync(name, InstrumentType.UP_DOWN_COUNTER, options);
-    return new FastUpDownCounter(record, streams, d);
+    return new FastUpDownCounter(...this._sync(name, InstrumentType.UP_DOWN_COUNTER, options));
   }
 
   createHistogram(name: string, options?: MetricOptions): Histogram {
-    const [record, streams, d] = this._sync(name, InstrumentType.HISTOGRAM, options);
-    return new FastHistogram(record, streams, d);
+    return new FastHistogram(...this._sync(name, InstrumentType.HISTOGRAM, options));
   }
 
   createGauge(name: string, options?: MetricOptions): Gauge {
-    const [record, streams, d] = this._sync(name, InstrumentType.GAUGE, options);
-    return new FastGauge(record, streams, d);
+    return new FastGauge(...this._sync(name, InstrumentType.GAUGE, options));
   }
 
   createObservableCounter(name: string, options?: MetricOptions): ObservableCounter {
@@ -74,12 +69,13 @@ export class FastMeter implements Meter {
     this.callbacks.removeBatchCallback(callback, observables);
   }
 
-  private _sync(name: string, type: SyncType, options: MetricOptions | undefined) {
-    const descriptor = createDescriptor(name, type, options, this._state.health);
+  private _sync(name: string, type: SyncType, options: MetricOptions | undefined): [RecordFunction, InstrumentInternals] {
+    const { health, processors } = this._state;
+    const descriptor = createDescriptor(name, type, options, health);
     const streams = buildStreams(this._state, this.streams, this.scope, descriptor, false);
-    let record: RecordFunction = createRecordFunction(streams, new ValueCheck(descriptor, this._state.health));
-    for (const processor of this._state.processors) record = processor.wrap(descriptor, record);
-    return [record, streams, descriptor] as [RecordFunction, MetricStream[], typeof descriptor];
+    let record: RecordFunction = createRecordFunction(streams, new ValueCheck(descriptor, health));
+    for (const processor of processors) record = processor.wrap(descriptor, record);
+    return [record, { streams, descriptor, health, processors }];
   }
 
   private _observable(name: string, type: InstrumentType, options: MetricOptions | undefined): FastObservable {

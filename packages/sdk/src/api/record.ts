@@ -9,7 +9,7 @@ import { InstrumentType } from '../common/enums.js';
 import { DropReason, type Health, describe } from '../common/health.js';
 import type { InstrumentDescriptor } from '../common/types.js';
 import { Layout, type MetricStream } from '../collect/stream.js';
-import type { HistogramCells } from '../storage/histogram-cells.js';
+import { type HistogramCells, bucketIndex } from '../storage/histogram-cells.js';
 import type { ExponentialCells } from '../storage/exponential-cells.js';
 import type { LastValueCells } from '../storage/last-value-cells.js';
 import { recordSample } from '../storage/sample.js';
@@ -65,7 +65,7 @@ export class ValueCheck {
 }
 
 /** True when `value` can be recorded as is (the fast path's whole check). */
-function accept(value: unknown, monotonic: boolean, int: boolean): value is number {
+export function accept(value: unknown, monotonic: boolean, int: boolean): value is number {
   return (
     typeof value === 'number' && (monotonic ? value >= 0 && value < Number.POSITIVE_INFINITY : value - value === 0) && (!int || Math.trunc(value) === value)
   );
@@ -157,7 +157,6 @@ function histogramCumulative(stream: MetricStream, check: ValueCheck): RecordFun
   const series = stream.series;
   const cells = stream.cells as HistogramCells;
   const bounds = cells.bounds;
-  const n = bounds.length;
   const stride = cells.stride;
   const minMax = cells.recordMinMax;
   return function record(value: number, attributes?: Attributes) {
@@ -167,14 +166,7 @@ function histogramCumulative(stream: MetricStream, check: ValueCheck): RecordFun
     }
     const sid = series.get(attributes);
     if (sid < 0) return;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (bounds[mid] < value) lo = mid + 1;
-      else hi = mid;
-    }
-    cells.counts[sid * stride + lo] += 1;
+    cells.counts[sid * stride + bucketIndex(bounds, value)] += 1;
     cells.count[sid] += 1;
     cells.sum[sid] += value;
     if (minMax) {
@@ -190,7 +182,6 @@ function histogramInterval(stream: MetricStream, check: ValueCheck): RecordFunct
   const series = stream.series;
   const cells = stream.cells as HistogramCells;
   const bounds = cells.bounds;
-  const n = bounds.length;
   const stride = cells.stride;
   const minMax = cells.recordMinMax;
   return function record(value: number, attributes?: Attributes) {
@@ -201,14 +192,7 @@ function histogramInterval(stream: MetricStream, check: ValueCheck): RecordFunct
     const sid = series.get(attributes);
     if (sid < 0) return;
     if (stream.touched[sid] === 0) stream.firstTouch(sid);
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (bounds[mid] < value) lo = mid + 1;
-      else hi = mid;
-    }
-    cells.counts[sid * stride + lo] += 1;
+    cells.counts[sid * stride + bucketIndex(bounds, value)] += 1;
     cells.count[sid] += 1;
     cells.sum[sid] += value;
     if (minMax) {

@@ -286,7 +286,7 @@ export class MetricStream implements SeriesListener {
     const n = this.series.highWater;
     const dead: number[] = [];
     for (let sid = 0; sid < n; sid++) {
-      if (this.series.attributes[sid] === undefined || this.touched[sid] === 1) continue;
+      if (this.series.attributes[sid] === undefined || this.touched[sid] === 1 || this.series.isPinned(sid)) continue;
       let idle = true;
       for (const d of this._deltas) {
         if ((this.layout !== Layout.SINGLE_DELTA && d.pending[sid] === 1) || d.reported[sid] === 1) {

@@ -13,10 +13,16 @@
 //
 // Each node remembers the key most of its children are reached by (`key`), so
 // objects of one shape walk one Map per attribute; other keys go to `others`.
+// It also remembers the value and child of its last successful step
+// (`lastValue`/`lastChild`): consecutive measurements mostly repeat values, and
+// a pointer compare then replaces the Map lookup.
 // Array values are matched by an encoded key in `arrays`, never by identity.
 // The same series can be reached by several paths: the canonical one (sorted
 // keys) and the orders callers actually use, inserted on the miss path.
 import { arrayKey } from './normalize.js';
+
+/** A value no caller can pass: the empty state of `TrieNode.lastValue`. */
+const NO_VALUE: unknown = Symbol('no value');
 
 export class TrieNode {
   /** The key this node's `values` map is for. */
@@ -26,6 +32,9 @@ export class TrieNode {
   others: Map<string, Map<unknown, TrieNode>> | undefined = undefined;
   /** Children reached by array values of `key`, by encoded array. */
   arrays: Map<string, Map<string, TrieNode>> | undefined = undefined;
+  /** The last value looked up in `values` and the child it led to (a one-entry cache). */
+  lastValue: unknown = NO_VALUE;
+  lastChild: TrieNode | undefined = undefined;
   /** The series whose set ends here, or -1. */
   sid = -1;
   /** Number of paths through this node (for pruning on removal). */
@@ -46,17 +55,34 @@ export class AttributeTrie {
     let node = this.root;
     for (const key in attributes) {
       const value = (attributes as Record<string, unknown>)[key];
-      const map = node.key === key ? node.values : node.others?.get(key);
-      if (map === undefined) return -1;
-      let next = map.get(value);
-      if (next === undefined) {
-        if (typeof value !== 'object' || value === null || !Array.isArray(value)) return -1;
-        next = node.arrays?.get(key)?.get(arrayKey(value));
-        if (next === undefined) return -1;
+      if (key === node.key) {
+        if (value === node.lastValue) {
+          node = node.lastChild as TrieNode;
+          continue;
+        }
+        const next = (node.values as Map<unknown, TrieNode>).get(value);
+        if (next !== undefined) {
+          node.lastValue = value;
+          node.lastChild = next;
+          node = next;
+          continue;
+        }
       }
+      const next = this._step(node, key, value);
+      if (next === undefined) return -1;
       node = next;
     }
     return node.sid;
+  }
+
+  /** A step not served by the node's main key: other keys, array values. */
+  private _step(node: TrieNode, key: string, value: unknown): TrieNode | undefined {
+    if (key !== node.key) {
+      const next = node.others?.get(key)?.get(value);
+      if (next !== undefined) return next;
+    }
+    if (typeof value !== 'object' || value === null || !Array.isArray(value)) return undefined;
+    return node.arrays?.get(key)?.get(arrayKey(value));
   }
 
   /** `find` for streams whose view keeps only some keys: other keys are skipped while walking. */
@@ -65,14 +91,8 @@ export class AttributeTrie {
     for (const key in attributes) {
       if (!keep(key)) continue;
       const value = (attributes as Record<string, unknown>)[key];
-      const map = node.key === key ? node.values : node.others?.get(key);
-      if (map === undefined) return -1;
-      let next = map.get(value);
-      if (next === undefined) {
-        if (typeof value !== 'object' || value === null || !Array.isArray(value)) return -1;
-        next = node.arrays?.get(key)?.get(arrayKey(value));
-        if (next === undefined) return -1;
-      }
+      const next = key === node.key ? ((node.values as Map<unknown, TrieNode>).get(value) ?? this._step(node, key, value)) : this._step(node, key, value);
+      if (next === undefined) return -1;
       node = next;
     }
     return node.sid;
@@ -121,7 +141,12 @@ export class AttributeTrie {
       for (const [value, child] of map) {
         if (child.refs === 0) continue;
         removed += this._prune(child, dead);
-        if (child.refs === 0) map.delete(value);
+        if (child.refs !== 0) continue;
+        map.delete(value);
+        if (node.lastChild === child) {
+          node.lastChild = undefined;
+          node.lastValue = NO_VALUE;
+        }
       }
     };
     if (node.values !== undefined) visit(node.values);
