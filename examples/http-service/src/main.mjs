@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Entry point. `node src/main.mjs` runs the service; `--demo` also runs the
+// built-in load generator and prints where to look.
+//   --port=N            service port (default 8080; 0 picks a free one), env PORT
+//   --host=H            bind address (default 127.0.0.1), env HOST
+//   --duration=S        stop after S seconds (default: run until Ctrl-C)
+// OTLP export starts when OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
+import { parseArgs } from 'node:util';
+import { setupTelemetry } from './telemetry.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    demo: { type: 'boolean', default: false },
+    port: { type: 'string', default: process.env.PORT ?? '8080' },
+    host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
+    duration: { type: 'string' },
+  },
+});
+
+// Telemetry first: meters fetched before the global provider is registered stay no-ops.
+const { provider, prometheus, otlpEndpoint } = setupTelemetry();
+const { createApp } = await import('./app.mjs');
+const { startLoad } = await import('./load.mjs');
+
+const server = createApp({ metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res) });
+await new Promise(resolve => server.listen(Number(args.port), args.host, resolve));
+const { port } = server.address();
+const base = `http://${args.host}:${port}`;
+
+console.log(`http-service listening on ${base}`);
+console.log(`  Prometheus metrics: ${base}/metrics`);
+console.log(`  OTLP push:          ${otlpEndpoint ? `every 10 s to ${otlpEndpoint}` : 'off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable)'}`);
+
+let load;
+if (args.demo) {
+  load = startLoad({ host: args.host, port });
+  console.log('  load generator:     16 concurrent clients (GET /api/users/:id, POST /api/orders, /healthz, 404s)');
+}
+
+const summary = setInterval(async () => {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const count = sumOf(text, /^http_server_request_duration(?:_seconds)?_count\{[^}]*\} (\d+)/gm);
+    const orders = sumOf(text, /^app_orders_created_total\{[^}]*\} (\d+)/gm);
+    const p95 = quantile(text, 0.95);
+    console.log(
+      `[${new Date().toISOString()}] requests recorded: ${count}, p95 latency <= ${p95}s, orders: ${orders}` +
+        (load ? `, load generator sent: ${load.stats.sent}` : ''),
+    );
+  } catch (err) {
+    console.error(`summary scrape failed: ${err.message}`);
+  }
+}, 5000);
+
+function sumOf(text, re) {
+  let sum = 0;
+  for (const m of text.matchAll(re)) sum += Number(m[1]);
+  return sum;
+}
+
+/** Upper bound of the bucket holding quantile q of all request durations (summed over series). */
+function quantile(text, q) {
+  const byLe = new Map();
+  for (const m of text.matchAll(/^http_server_request_duration(?:_seconds)?_bucket\{.*le="([^"]+)".*\} (\d+)/gm)) {
+    byLe.set(m[1], (byLe.get(m[1]) ?? 0) + Number(m[2]));
+  }
+  const total = byLe.get('+Inf') ?? 0;
+  for (const [le, n] of byLe) if (n >= q * total) return le;
+  return '+Inf';
+}
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(summary);
+  await load?.stop();
+  await new Promise(resolve => server.close(resolve));
+  await provider.shutdown(); // flushes the OTLP reader, stops the Prometheus exporter
+  console.log('stopped');
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+if (args.duration) setTimeout(stop, Number(args.duration) * 1000);

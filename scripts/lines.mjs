@@ -1,0 +1,33 @@
+// The OpenTelemetry lines fastmeter is tested against. Line 2 is the workspace
+// as committed (pnpm-workspace.yaml's catalog). Line 3 is the same workspace
+// with the catalog swapped, installed and run on Node 24.
+export const LINES = {
+  2: {
+    label: 'Node 20 + @opentelemetry/sdk-metrics 2.x, exporters 0.22x',
+    node: 'system',
+  },
+  3: {
+    label: 'Node 24 + @opentelemetry/sdk-metrics 3.x, exporters 0.30x',
+    node: '24',
+    catalog: {
+      '@opentelemetry/api': '1.10.0',
+      '@opentelemetry/core': '3.1.1',
+      '@opentelemetry/resources': '3.1.1',
+      '@opentelemetry/sdk-metrics': '3.1.1',
+      '@opentelemetry/exporter-prometheus': '0.301.0',
+      '@opentelemetry/exporter-metrics-otlp-http': '0.301.0',
+      '@opentelemetry/exporter-metrics-otlp-proto': '0.301.0',
+    },
+  },
+};
+
+/** Rewrites the `catalog:` entries of a pnpm-workspace.yaml text. */
+export function swapCatalog(yaml, catalog) {
+  let out = yaml;
+  for (const [name, version] of Object.entries(catalog)) {
+    const re = new RegExp(`^(\\s+['"]?${name.replace(/[/@.-]/g, '\\$&')}['"]?:\\s*).*$`, 'm');
+    if (!re.test(out)) throw new Error(`pnpm-workspace.yaml has no catalog entry for ${name}`);
+    out = out.replace(re, `$1${version}`);
+  }
+  return out;
+}

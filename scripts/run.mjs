@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// One entry point for the README's commands, usable on a fresh machine with
+// only Node and npm:
+//   npm run demo    install, build, run examples/http-service with its load generator
+//   npm test        install, build, run every test suite on both supported lines
+//                   (Node 20 + sdk-metrics 2.x; Node 24 + sdk-metrics 3.x) and print
+//                   the total as its last line: "N passed, N failed"
+//   npm run bench   install, build, run bench/ (writes bench/RESULTS.md)
+// Environment: FASTMETER_LINES=2 (or 3) runs one line only.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LINES, swapCatalog } from './lines.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = join(ROOT, '.cache');
+const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split('@')[1];
+
+function log(message) {
+  console.log(`\n[fastmeter] ${message}`);
+}
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: ROOT, ...options });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function must(cmd, args, options) {
+  const status = run(cmd, args, options);
+  if (status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${status}`);
+}
+
+/** pnpm on PATH if it is the right major, else through npx (corepack does not work here). */
+function pnpmCommand() {
+  try {
+    const v = execFileSync('pnpm', ['--version'], { encoding: 'utf8' }).trim();
+    if (v.split('.')[0] === PNPM_VERSION.split('.')[0]) return ['pnpm', []];
+  } catch {}
+  return ['npx', ['-y', `pnpm@${PNPM_VERSION}`]];
+}
+
+function pnpm(args, options) {
+  const [cmd, pre] = pnpmCommand();
+  must(cmd, [...pre, ...args], options);
+}
+
+function installAndBuild(cwd = ROOT, env = process.env) {
+  pnpm(['install', '--frozen-lockfile'], { cwd, env });
+  pnpm(['build'], { cwd, env });
+}
+
+/** A Node 24 binary from the npm registry (`npm i node@24`), cached in .cache/node24. */
+function node24() {
+  const dir = join(CACHE, 'node24');
+  const bin = join(dir, 'node_modules', '.bin');
+  if (!existsSync(join(bin, 'node'))) {
+    log('installing Node 24 from the npm registry (npm i node@24)');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+    must('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, 'node@24']);
+  }
+  const version = execFileSync(join(bin, 'node'), ['--version'], { encoding: 'utf8' }).trim();
+  if (!version.startsWith('v24.')) throw new Error(`expected Node 24, got ${version}`);
+  return bin;
+}
+
+/** A copy of the working tree (tracked and new files) with line 3's catalog, ready to install. */
+function prepareLine3() {
+  const dir = join(CACHE, 'line3');
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter(f => f && existsSync(join(ROOT, f)));
+  for (const f of files) {
+    if (f === 'pnpm-lock.yaml') continue;
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    cpSync(join(ROOT, f), join(dir, f));
+  }
+  const yaml = readFileSync(join(ROOT, 'pnpm-workspace.yaml'), 'utf8');
+  writeFileSync(join(dir, 'pnpm-workspace.yaml'), swapCatalog(yaml, LINES[3].catalog));
+  const lock = join(ROOT, '.ci/line3/pnpm-lock.yaml');
+  if (existsSync(lock)) cpSync(lock, join(dir, 'pnpm-lock.yaml'));
+  return dir;
+}
+
+/** Runs vitest in `cwd` with the JSON reporter; returns { passed, failed, skipped } or a failure. */
+function vitest(line, cwd, env) {
+  const out = join(CACHE, 'results', `line${line}.json`);
+  rmSync(out, { force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  const nodeBin = env.FASTMETER_NODE ?? process.execPath;
+  run(nodeBin, [join(cwd, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
+    cwd,
+    env,
+  });
+  if (!existsSync(out)) return { passed: 0, failed: 1, skipped: 0, note: 'vitest wrote no report (crashed)' };
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const failedSuites = report.testResults.filter(s => s.status === 'failed' && s.assertionResults.length === 0).length;
+  return {
+    passed: report.numPassedTests,
+    failed: report.numFailedTests + failedSuites,
+    skipped: report.numPendingTests + report.numTodoTests,
+  };
+}
+
+function test() {
+  const lines = (process.env.FASTMETER_LINES ?? '2,3').split(',').map(s => s.trim());
+  const results = [];
+  log('installing and building (line 2)');
+  installAndBuild();
+  for (const line of lines) {
+    const spec = LINES[line];
+    if (spec === undefined) throw new Error(`unknown line ${line}`);
+    log(`running all suites: ${spec.label}`);
+    let cwd = ROOT;
+    let env = { ...process.env, FASTMETER_LINE: line };
+    if (spec.node !== 'system') {
+      const bin = node24();
+      cwd = prepareLine3();
+      env = { ...env, PATH: `${bin}:${process.env.PATH}`, FASTMETER_NODE: join(bin, 'node') };
+      const [cmd, pre] = pnpmCommand();
+      must(cmd, [...pre, 'install', '--no-frozen-lockfile'], { cwd, env });
+      mkdirSync(join(ROOT, '.ci/line3'), { recursive: true });
+      cpSync(join(cwd, 'pnpm-lock.yaml'), join(ROOT, '.ci/line3/pnpm-lock.yaml'));
+      must(cmd, [...pre, 'build'], { cwd, env });
+    }
+    results.push({ line, label: spec.label, ...vitest(line, cwd, env) });
+  }
+  let passed = 0;
+  let failed = 0;
+  console.log('\n[fastmeter] summary');
+  for (const r of results) {
+    console.log(`  ${r.label}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.note ? ` (${r.note})` : ''}`);
+    passed += r.passed;
+    failed += r.failed;
+  }
+  if (passed + failed === 0) failed = 1;
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+function demo() {
+  installAndBuild();
+  must(process.execPath, ['examples/http-service/src/main.mjs', '--demo', ...process.argv.slice(3)]);
+}
+
+function bench() {
+  installAndBuild();
+  must(process.execPath, ['--expose-gc', 'run.mjs', ...process.argv.slice(3)], { cwd: join(ROOT, 'bench') });
+}
+
+const commands = { test, demo, bench };
+const command = commands[process.argv[2]];
+if (command === undefined) {
+  console.error(`usage: node scripts/run.mjs <${Object.keys(commands).join('|')}>`);
+  process.exit(2);
+}
+try {
+  command();
+} catch (err) {
+  console.error(`[fastmeter] ${err.message}`);
+  if (process.argv[2] === 'test') console.log('0 passed, 1 failed');
+  process.exit(1);
+}
