@@ -85,16 +85,31 @@ function record(inst: AnyInstrument, interval: number): void {
   }
 }
 
-/** Runs the application for four intervals and collects every reader after each. */
-export async function appScenario(w: World): Promise<void> {
+/** Which readers collect after an interval; default: all of them, in order. */
+export type CollectPlan = (interval: number, readers: number) => number[];
+
+export const EVERY_READER: CollectPlan = (_interval, readers) => Array.from({ length: readers }, (_, i) => i);
+
+/** Reader 0 after every interval, the others every other interval and in reverse order. */
+export const STAGGERED: CollectPlan = (interval, readers) => {
+  const others = Array.from({ length: readers - 1 }, (_, i) => readers - 1 - i);
+  return interval % 2 === 1 ? [0, ...others] : [0];
+};
+
+/** Runs the application for five intervals and collects readers after each. */
+export async function appScenario(w: World, plan: CollectPlan = EVERY_READER): Promise<void> {
   const { all } = createApp(w);
-  for (let interval = 0; interval < 4; interval++) {
+  for (let interval = 0; interval < 5; interval++) {
     for (const inst of all) {
-      if (inst.observable !== undefined) observe(inst, interval);
-      else if (interval !== 2) record(inst, interval);
+      // Observable counters keep growing: a reset seen by several readers differs on purpose (DIFFERENCES.md).
+      if (inst.observable !== undefined) observe(inst, inst.kind === InstrumentType.OBSERVABLE_COUNTER ? interval : interval % 4);
+      else if (interval !== 2) record(inst, interval % 4);
     }
     w.advance(997);
-    await w.collectAll();
+    for (const reader of plan(interval, w.readers.length)) {
+      await w.collect(reader);
+      w.advance(1);
+    }
     w.advance(5);
   }
 }

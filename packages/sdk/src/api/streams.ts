@@ -3,7 +3,11 @@
 //    readers ask for different cardinality limits);
 //  - with no matching view, readers choosing the same aggregation and limit
 //    share one stream (sdk-metrics would aggregate once per reader).
-// Duplicate registrations reuse compatible streams, as sdk-metrics does.
+// Duplicate registrations reuse compatible streams, as sdk-metrics does: for
+// each reader, the first compatible stream of that name serving it, whatever
+// aggregation it was created with (advice or another view).
+// Candidates resolving to the same stream are recorded into once; sdk-metrics
+// records twice into it (DIFFERENCES.md in test/conformance).
 import { diag } from '@opentelemetry/api';
 import { type AggregationChoice, type AggregationSpec, parseAggregationOption, resolveAggregation } from '../aggregate/aggregation.js';
 import { AggregationTemporality, type InstrumentType } from '../common/enums.js';
@@ -65,7 +69,7 @@ export function buildStreams(
         candidates.push({ descriptor: d, spec, bindings: group.bindings, limit: group.limit, mapping: view.attributes });
       }
     }
-    return candidates.map(c => findOrCreate(state, registry.viewStreams, c, isAsync));
+    return resolve(state, registry.viewStreams, candidates, isAsync);
   }
   const specs = new Map<number, AggregationSpec>();
   for (const slot of state.readers) specs.set(slot.index, resolveAggregation(readerAggregation(slot, descriptor.type), descriptor));
@@ -78,7 +82,16 @@ export function buildStreams(
     if (group.spec.kind === 'drop') continue;
     candidates.push({ descriptor, spec: group.spec, bindings: group.bindings, limit: group.limit, mapping: { kind: 'none' } });
   }
-  return candidates.map(c => findOrCreate(state, registry.defaultStreams, c, isAsync));
+  return resolve(state, registry.defaultStreams, candidates, isAsync);
+}
+
+/** The distinct streams the candidates resolve to, in order. */
+function resolve(state: ProviderState, streams: Map<string, MetricStream[]>, candidates: Candidate[], isAsync: boolean): MetricStream[] {
+  const out: MetricStream[] = [];
+  for (const c of candidates) {
+    for (const stream of findOrCreate(state, streams, c, isAsync)) if (!out.includes(stream)) out.push(stream);
+  }
+  return out;
 }
 
 function groupReaders(
@@ -99,11 +112,16 @@ function groupReaders(
   return Array.from(groups.values());
 }
 
-function findOrCreate(state: ProviderState, streams: Map<string, MetricStream[]>, c: Candidate, isAsync: boolean): MetricStream {
+/**
+ * The streams serving the candidate's readers: for each reader, the first
+ * compatible stream of the same name that serves it; a new stream for the
+ * readers no existing stream serves.
+ */
+function findOrCreate(state: ProviderState, streams: Map<string, MetricStream[]>, c: Candidate, isAsync: boolean): MetricStream[] {
   const existing = streams.get(c.descriptor.name);
-  let compatible: MetricStream | undefined;
+  const found: MetricStream[] = [];
+  let unserved = c.bindings;
   for (const stream of existing ?? []) {
-    const sameGroup = stream.spec.key === c.spec.key && sameReaders(stream.bindings, c.bindings) && stream.series.limit === c.limit;
     if (!isCompatible(stream.descriptor, c.descriptor)) {
       diag.warn(
         `A view or instrument with the name ${c.descriptor.name} has already been registered and is incompatible with another registered view: ${describeConflict(stream.descriptor, c.descriptor)}. Both streams are exported.`,
@@ -116,17 +134,16 @@ function findOrCreate(state: ProviderState, streams: Map<string, MetricStream[]>
         `A view or instrument with the name ${c.descriptor.name} has already been registered with a different description; the longer description is used.`,
       );
     }
-    if (sameGroup) compatible = stream;
+    const rest = unserved.filter(b => !stream.servesReader(b.readerIndex));
+    if (rest.length !== unserved.length) found.push(stream);
+    unserved = rest;
   }
-  if (compatible !== undefined) return compatible;
-  const stream = new MetricStream(c.descriptor, c.spec, c.bindings, c.limit, isAsync, state, c.mapping);
+  if (unserved.length === 0) return found;
+  const stream = new MetricStream(c.descriptor, c.spec, unserved, c.limit, isAsync, state, c.mapping);
   if (existing === undefined) streams.set(c.descriptor.name, [stream]);
   else existing.push(stream);
-  return stream;
-}
-
-function sameReaders(a: readonly ReaderBinding[], b: readonly ReaderBinding[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.readerIndex === b[i].readerIndex);
+  found.push(stream);
+  return found;
 }
 
 function readerAggregation(slot: ReaderSlot, type: InstrumentType): AggregationChoice {
