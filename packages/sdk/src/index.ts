@@ -1,6 +1,7 @@
-export { bind, type BoundCounter, type BoundHistogram } from './api/bind.js';
+export { bind, type BoundCounter, type BoundHistogram, type HistogramDelta } from './api/bind.js';
 export { FastMeterProvider, type FastMeterProviderOptions } from './api/provider.js';
 export type { MeasurementProcessor } from './api/processor.js';
+export type { CollectHook } from './api/state.js';
 export type { RecordFunction } from './api/record.js';
 export { TimeoutError } from './collect/callbacks.js';
 export { AggregationTemporality, AggregationType, DataPointType, InstrumentType } from './common/enums.js';

@@ -9,7 +9,7 @@
 import { type Attributes, type Context, type Counter, type Gauge, type Histogram, type UpDownCounter, context as contextApi } from '@opentelemetry/api';
 import type { MetricStream } from '../collect/stream.js';
 import { Layout } from '../collect/stream.js';
-import { type HistogramCells, histogramWrite } from '../storage/histogram-cells.js';
+import { HistogramCells, histogramWrite } from '../storage/histogram-cells.js';
 import type { LastValueCells } from '../storage/last-value-cells.js';
 import { recordSample } from '../storage/sample.js';
 import type { SumCells } from '../storage/sum-cells.js';
@@ -27,11 +27,29 @@ export interface BoundCounter {
 export interface BoundHistogram {
   /** Records `value` into the bound series. */
   record(value: number): void;
+  /**
+   * Adds pre-aggregated explicit-bucket data into the bound series: `counts[i]`
+   * values fell in bucket i of the instrument's boundaries (length
+   * boundaries + 1), with the given total, sum, min and max. For integrations
+   * that aggregate elsewhere (e.g. @fastmeter/workers). Streams whose aggregation
+   * is not an explicit-bucket histogram with exactly these boundaries are skipped;
+   * returns false if any was.
+   */
+  merge(delta: HistogramDelta): boolean;
   /** Releases the series (it may then be reclaimed); later calls do nothing. */
   unbind(): void;
 }
 
 type Write = (value: number) => void;
+
+export interface HistogramDelta {
+  readonly boundaries: readonly number[];
+  readonly counts: ArrayLike<number>;
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+}
 
 /**
  * Binds a synchronous instrument to an attribute set. Works with any
@@ -73,7 +91,36 @@ export function bind(instrument: Counter | UpDownCounter | Histogram | Gauge, at
     write = () => {};
     for (const slot of slots) slot.stream.series.unpin(slot.sid);
   };
-  return isAdd ? { add: entry, unbind } : { record: entry, unbind };
+  if (isAdd) return { add: entry, unbind };
+  const merge = (delta: HistogramDelta) => live && mergeHistogram(slots, delta);
+  return { record: entry, merge, unbind };
+}
+
+function mergeHistogram(slots: readonly BoundSlot[], delta: HistogramDelta): boolean {
+  if (delta.count === 0) return true;
+  let complete = true;
+  for (const { stream, sid } of slots) {
+    const cells = stream.cells;
+    if (!(cells instanceof HistogramCells) || !sameBoundaries(cells.boundaries, delta.boundaries) || delta.counts.length !== cells.stride) {
+      complete = false;
+      continue;
+    }
+    if (stream.layout === Layout.CUMULATIVE_ONLY) stream.touched[sid] = 1;
+    else if (stream.touched[sid] === 0) stream.firstTouch(sid);
+    const base = sid * cells.stride;
+    for (let i = 0; i < cells.stride; i++) cells.counts[base + i] += delta.counts[i];
+    cells.count[sid] += delta.count;
+    cells.sum[sid] += delta.sum;
+    if (cells.recordMinMax) {
+      if (delta.min < cells.min[sid]) cells.min[sid] = delta.min;
+      if (delta.max > cells.max[sid]) cells.max[sid] = delta.max;
+    }
+  }
+  return complete;
+}
+
+function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 interface BoundSlot {
@@ -159,5 +206,5 @@ function foreignHandle(
     return { add: (value: number) => live && counter.add(value, attributes), unbind };
   }
   const histogram = instrument as Histogram;
-  return { record: (value: number) => live && histogram.record(value, attributes), unbind };
+  return { record: (value: number) => live && histogram.record(value, attributes), merge: () => false, unbind };
 }

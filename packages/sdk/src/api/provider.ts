@@ -8,7 +8,7 @@ import type { AttributeLimits } from '../intern/normalize.js';
 import { compileView } from '../view/view.js';
 import { FastMeter } from './meter.js';
 import type { MeasurementProcessor } from './processor.js';
-import type { ProviderState, ReaderSlot } from './state.js';
+import type { CollectHook, ProviderState, ReaderSlot } from './state.js';
 
 export interface FastMeterProviderOptions {
   /** As in sdk-metrics: defaults to `defaultResource()` from @opentelemetry/resources. */
@@ -90,6 +90,7 @@ export class FastMeterProvider implements MeterProvider {
       health: new Health(),
       limits,
       processors,
+      collectHooks: [],
     };
     for (const slot of readers) slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));
   }
@@ -111,6 +112,22 @@ export class FastMeterProvider implements MeterProvider {
       this._meters.set(id, meter);
     }
     return meter;
+  }
+
+  /**
+   * Integration point for companion packages (e.g. @fastmeter/workers): `hook`
+   * runs at the start of every collection by any reader, before observable
+   * callbacks, and may record into this provider's instruments. A hook that
+   * throws or rejects adds an error to that collection's `errors`. Returns a
+   * function that removes the hook.
+   */
+  addCollectHook(hook: CollectHook): () => void {
+    if (typeof hook !== 'function') throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, 'addCollectHook needs a function');
+    this._state.collectHooks.push(hook);
+    return () => {
+      const i = this._state.collectHooks.indexOf(hook);
+      if (i >= 0) this._state.collectHooks.splice(i, 1);
+    };
   }
 
   async forceFlush(options?: { timeoutMillis?: number }): Promise<void> {

@@ -18,4 +18,9 @@ export interface ProviderState {
   readonly health: Health;
   readonly limits: AttributeLimits;
   readonly processors: readonly MeasurementProcessor[];
+  /** Run at the start of every collection, before observable callbacks (see FastMeterProvider.addCollectHook). */
+  readonly collectHooks: CollectHook[];
 }
+
+/** Brings measurements recorded elsewhere (another thread, a shared buffer) into the provider's instruments. */
+export type CollectHook = () => void | Promise<void>;

@@ -19,6 +19,13 @@ export class ReaderProducer implements MetricProducer {
     const collectionMs = Date.now();
     const endTime = millisToHrTime(collectionMs);
     const errors: unknown[] = [];
+    for (const hook of this._state.collectHooks) {
+      try {
+        await hook();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
     const meters = Array.from(this._meters.values());
     await Promise.all(meters.map(meter => meter.callbacks.observe(collectionMs, options?.timeoutMillis, errors)));
     const scopeMetrics: ScopeMetrics[] = [];
