@@ -11,7 +11,7 @@ import {
   type ObservableResult,
   diag,
 } from '@opentelemetry/api';
-import { DropReason, type Health } from '../common/health.js';
+import { DropReason, type Health, describe } from '../common/health.js';
 import type { MetricStream } from './stream.js';
 
 export class TimeoutError extends Error {
@@ -35,34 +35,53 @@ export const observableTargets = new WeakMap<object, ObservableTarget>();
 class SingleResult implements ObservableResult {
   readonly values: number[] = [];
   readonly attributes: (Attributes | undefined)[] = [];
-  constructor(private readonly _target: ObservableTarget) {}
+  constructor(
+    private readonly _target: ObservableTarget,
+    private readonly _health: Health,
+  ) {}
   observe(value: number, attributes?: Attributes): void {
     const v = this._target.checkValue(value);
     if (v !== v) return;
+    let copy: Attributes | undefined;
+    try {
+      copy = snapshot(attributes);
+    } catch (err) {
+      this._health.drop(DropReason.ATTRIBUTES_THREW, this._target.name, `reading the attributes threw: ${describe((err as Error)?.message ?? err)}`);
+      return;
+    }
     this.values.push(v);
-    this.attributes.push(attributes);
+    this.attributes.push(copy);
   }
 }
 
+/**
+ * Observations are applied after the callback returns, so a callback that
+ * reuses one attributes object (`attrs.cpu = i; observe(v, attrs)`) must not
+ * see every observation take the last values: keep a shallow copy.
+ */
+function snapshot(attributes: Attributes | undefined): Attributes | undefined {
+  return typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes) ? { ...attributes } : attributes;
+}
+
+/** A batch callback's observations, per instrument, in the order observed. */
 class BatchResult implements BatchObservableResult {
-  readonly targets: ObservableTarget[] = [];
-  readonly values: number[] = [];
-  readonly attributes: (Attributes | undefined)[] = [];
+  readonly byTarget = new Map<ObservableTarget, SingleResult>();
+  constructor(private readonly _health: Health) {}
   observe(metric: Observable, value: number, attributes?: Attributes): void {
     const target = observableTargets.get(metric as object);
     if (target === undefined) return;
-    const v = target.checkValue(value);
-    if (v !== v) return;
-    this.targets.push(target);
-    this.values.push(v);
-    this.attributes.push(attributes);
+    let result = this.byTarget.get(target);
+    if (result === undefined) this.byTarget.set(target, (result = new SingleResult(target, this._health)));
+    result.observe(value, attributes);
   }
 }
 
-function apply(target: ObservableTarget, value: number, attributes: Attributes | undefined, observationMs: number): void {
+/** Applies one callback's observations of one instrument to each of its streams. */
+function apply(target: ObservableTarget, result: SingleResult, observationMs: number): void {
+  if (result.values.length === 0) return;
   for (const stream of target.streams) {
     stream.observationMs = observationMs;
-    stream.observe(value, attributes);
+    stream.observeAll(result.values, result.attributes);
     stream.observationMs = undefined;
   }
 }
@@ -124,21 +143,24 @@ export class CallbackRegistry {
     const tasks: Promise<void>[] = [];
     for (const { callback, target } of this._single) {
       tasks.push(
-        this._run(callback as (r: unknown) => unknown, new SingleResult(target), timeoutMillis).then(result => {
-          for (let i = 0; i < result.values.length; i++) apply(target, result.values[i], result.attributes[i], observationMs);
-        }),
+        this._run(callback as (r: unknown) => unknown, new SingleResult(target, this._health), timeoutMillis).then(result =>
+          apply(target, result, observationMs),
+        ),
       );
     }
     for (const { callback, targets } of this._batch) {
       tasks.push(
-        this._run(callback as (r: unknown) => unknown, new BatchResult(), timeoutMillis).then(result => {
-          for (let i = 0; i < result.values.length; i++) {
-            const target = result.targets[i];
-            if (!targets.has(target)) {
+        this._run(callback as (r: unknown) => unknown, new BatchResult(this._health), timeoutMillis).then(result => {
+          for (const [target, observed] of result.byTarget) {
+            if (targets.has(target)) continue;
+            for (let i = 0; i < observed.values.length; i++) {
               this._health.drop(DropReason.UNREGISTERED_INSTRUMENT, target.name, 'observed by a batch callback that was not registered for it');
-              continue;
             }
-            apply(target, result.values[i], result.attributes[i], observationMs);
+          }
+          // In registration order, as sdk-metrics applies a batch callback's observations.
+          for (const target of targets) {
+            const observed = result.byTarget.get(target);
+            if (observed !== undefined) apply(target, observed, observationMs);
           }
         }),
       );

@@ -16,6 +16,7 @@
 import { type Attributes, context as contextApi } from '@opentelemetry/api';
 import type { AggregationSpec } from '../aggregate/aggregation.js';
 import { AggregationTemporality, DataPointType, allowsNegativeValues } from '../common/enums.js';
+import { DropReason, type Health } from '../common/health.js';
 import type { DataPoint, InstrumentDescriptor, MetricData } from '../common/types.js';
 import { millisToHrTime } from '../common/time.js';
 import { type InternContext, type SeriesListener, SeriesSpace } from '../intern/series.js';
@@ -69,6 +70,7 @@ export class MetricStream implements SeriesListener {
   /** readerIndex -> that reader's state. */
   private readonly _stateOf: (CumulativeState | DeltaState | undefined)[] = [];
   private readonly _isAsync: boolean;
+  private readonly _health: Health;
 
   constructor(
     descriptor: InstrumentDescriptor,
@@ -83,6 +85,7 @@ export class MetricStream implements SeriesListener {
     this.descriptor = descriptor;
     this.spec = spec;
     this._isAsync = isAsync;
+    this._health = ctx.health;
     const cumulativeReaders = bindings.filter(b => b.temporality === AggregationTemporality.CUMULATIVE);
     const deltaReaders = bindings.filter(b => b.temporality !== AggregationTemporality.CUMULATIVE);
     this.layout =
@@ -161,18 +164,50 @@ export class MetricStream implements SeriesListener {
 
   // ---- observable instruments --------------------------------------------------
 
-  /** Applies one observation (the callback's value for `attributes`) at `observationMs`. */
-  observe(value: number, attributes: Attributes | undefined): void {
+  /**
+   * Applies one callback's observations of this stream's instrument (at
+   * `observationMs`). Observations that land on one series (a set observed
+   * twice, or sets a view's attribute filter merges) count once: the last value
+   * wins, in the position of the first, as in sdk-metrics' observation buffer.
+   * Applying each would make a monotonic total that goes down look like a reset.
+   */
+  observeAll(values: readonly number[], attributes: readonly (Attributes | undefined)[]): void {
+    if (values.length === 1) {
+      const sid = this._observedSeries(values[0], attributes[0]);
+      if (sid >= 0) this._observe(sid, values[0]);
+      return;
+    }
+    const order: number[] = [];
+    const last = new Map<number, number>();
+    for (let i = 0; i < values.length; i++) {
+      const sid = this._observedSeries(values[i], attributes[i]);
+      if (sid < 0) continue;
+      if (!last.has(sid)) order.push(sid);
+      last.set(sid, values[i]);
+    }
+    for (const sid of order) this._observe(sid, last.get(sid) as number);
+  }
+
+  /** The series an observation goes to, or -1 when it is dropped. */
+  private _observedSeries(value: number, attributes: Attributes | undefined): number {
+    if (value < 0 && this.spec.kind === 'sum' && this.spec.monotonic) {
+      // Checked before interning, so a dropped observation creates no series.
+      // sdk-metrics records 0 here and reports a reset (test/conformance/DIFFERENCES.md).
+      this._health.drop(DropReason.NEGATIVE, this.descriptor.name, `an observable counter total must not be negative, got ${value}`);
+      return -1;
+    }
     if (this.mapping.kind === 'dynamic') {
       try {
         attributes = applyProcessors(this.mapping.processors, attributes ?? {}, contextApi.active());
       } catch (err) {
         this.series.reportProcessorError(err);
-        return;
+        return -1;
       }
     }
-    const sid = this.series.get(attributes);
-    if (sid < 0) return;
+    return this.series.get(attributes);
+  }
+
+  private _observe(sid: number, value: number): void {
     switch (this.spec.kind) {
       case 'sum':
         this._observeSum(sid, value);
