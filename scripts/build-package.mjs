@@ -3,11 +3,18 @@
 // sees it), each with its own declarations. dist/cjs gets a package.json that
 // marks it as CommonJS, because the package itself is "type": "module".
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const cwd = process.cwd();
+// A package that reports its version at runtime keeps it in src/version.ts: it must match package.json.
+const versionFile = join(cwd, 'src/version.ts');
+if (existsSync(versionFile)) {
+  const { version } = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+  const source = readFileSync(versionFile, 'utf8');
+  if (!source.includes(`'${version}'`)) throw new Error(`src/version.ts does not say '${version}' (package.json)`);
+}
 const tsc = createRequire(join(cwd, 'package.json')).resolve('typescript/bin/tsc');
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit', cwd });

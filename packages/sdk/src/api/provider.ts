@@ -8,6 +8,9 @@ import type { AttributeLimits } from '../intern/normalize.js';
 import { compileView } from '../view/view.js';
 import { FastMeter } from './meter.js';
 import type { MeasurementProcessor } from './processor.js';
+import { SELF_METER_NAME, registerSelfMetrics } from './self-metrics.js';
+import type { MetricStream } from '../collect/stream.js';
+import { VERSION } from '../version.js';
 import type { CollectHook, ProviderState, ReaderSlot } from './state.js';
 
 export interface FastMeterProviderOptions {
@@ -25,9 +28,25 @@ export interface FastMeterProviderOptions {
   attributeCountLimit?: number;
   /** Measurement processors (see @fastmeter/processors), applied in order. */
   processors?: MeasurementProcessor[];
+  /**
+   * Provider-wide limit on series created per second, all streams together.
+   * Past it, measurements of new attribute sets go to the overflow series
+   * `{ "otel.metric.overflow": true }` until the budget refills. Default: no limit.
+   */
+  maxNewSeriesPerSecond?: number;
+  /**
+   * Budget for the attribute intern tables: the most entries all streams may
+   * hold together (one per series, plus up to 3 cached caller key orders each).
+   * Past it, new series go to overflow. Default: 1,000,000.
+   */
+  internBudget?: number;
+  /** Export fastmeter's own metrics under the meter "fastmeter" (see the README). Default: false. */
+  selfMetrics?: boolean;
   /** Accepted for compatibility with sdk-metrics' options; fastmeter's own self-metrics are documented in the README. */
   sdkMetricsEnabled?: boolean;
 }
+
+const DEFAULT_INTERN_BUDGET = 1_000_000;
 
 function envLimit(name: string): number | undefined {
   const raw = typeof process !== 'undefined' ? process.env?.[name] : undefined;
@@ -83,16 +102,28 @@ export class FastMeterProvider implements MeterProvider {
         throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `processors[${i}] has no wrap() method`);
       }
     }
+    const health = new Health();
+    health.internBudget = optionLimit('internBudget', options.internBudget, DEFAULT_INTERN_BUDGET);
+    if (options.maxNewSeriesPerSecond !== undefined) {
+      health.setSeriesRateLimit(optionLimit('maxNewSeriesPerSecond', options.maxNewSeriesPerSecond, Number.POSITIVE_INFINITY));
+    }
     this._state = {
       resource: options.resource ?? (defaultResource() as unknown as Resource),
       views,
       readers,
-      health: new Health(),
+      health,
       limits,
       processors,
       collectHooks: [],
     };
     for (const slot of readers) slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));
+    if (options.selfMetrics === true) {
+      registerSelfMetrics(this.getMeter(SELF_METER_NAME, VERSION), health, () => this._streams());
+    }
+  }
+
+  private *_streams(): Iterable<MetricStream> {
+    for (const meter of this._meters.values()) yield* meter.streams.all();
   }
 
   getMeter(name: string, version = '', options: MeterOptions = {}): Meter {

@@ -40,6 +40,47 @@ export class Health {
   overflowed = 0;
   /** INT instruments given a fractional value, recorded truncated. */
   truncated = 0;
+  /** Series created, and released by reason (reclaimed: idle delta series; evicted: idle cumulative series; removed: removeSeries()). */
+  seriesCreated = 0;
+  readonly seriesReleased: Record<string, number> = Object.create(null);
+  /** New series refused by the rate limit or the intern budget (their measurements went to overflow). */
+  readonly seriesRefused: Record<string, number> = Object.create(null);
+  /** Paths stored in all attribute tries of this provider (the intern tables' size). */
+  internPaths = 0;
+  /** Most paths the intern tables may hold, all streams together. */
+  internBudget = Number.POSITIVE_INFINITY;
+  // New-series rate limit: a token bucket refilled continuously, read on the miss path only.
+  private _rate = Number.POSITIVE_INFINITY;
+  private _tokens = 0;
+  private _refilledAt = 0;
+
+  setSeriesRateLimit(perSecond: number): void {
+    this._rate = perSecond;
+    this._tokens = perSecond;
+    this._refilledAt = Date.now();
+  }
+
+  /** May one more series be created now? Called only when a series would be created. */
+  admitSeries(): boolean {
+    if (this.internPaths >= this.internBudget) {
+      this.seriesRefused.intern_budget = (this.seriesRefused.intern_budget ?? 0) + 1;
+      return false;
+    }
+    if (this._rate === Number.POSITIVE_INFINITY) return true;
+    const now = Date.now();
+    this._tokens = Math.min(this._rate, this._tokens + ((now - this._refilledAt) / 1000) * this._rate);
+    this._refilledAt = now;
+    if (this._tokens < 1) {
+      this.seriesRefused.rate_limit = (this.seriesRefused.rate_limit ?? 0) + 1;
+      return false;
+    }
+    this._tokens -= 1;
+    return true;
+  }
+
+  released(reason: 'reclaimed' | 'evicted' | 'removed', n: number): void {
+    this.seriesReleased[reason] = (this.seriesReleased[reason] ?? 0) + n;
+  }
   private readonly _lastWarn = new Map<string, { at: number; suppressed: number }>();
 
   drop(reason: DropReason, instrument: string, detail: string): void {

@@ -94,23 +94,30 @@ export class SeriesSpace {
       this._ctx.health.dropAttribute(issue, this._name, `attribute ${issue.replace(/_/g, ' ')} (key or value removed)`);
     }
     const { keys, values, canonical } = norm;
+    const health = this._ctx.health;
     let sid = this.trie.findPairs(keys, values, canonical);
     if (sid < 0) {
-      if (this.live >= this.limit - 1) return this._overflow();
+      if (this.live >= this.limit - 1) return this._overflow('limit');
+      if (!health.admitSeries()) return this._overflow('admission');
       sid = this._allocate(copyAttributes(keys, values));
-      this.trie.insert(keys, values, sid, canonical);
+      this._insert(keys, values, sid, canonical);
       if (keys.length === 0) this.emptySid = sid;
     }
-    if (norm.clean && this.trie.paths < (this.live + 1) * MAX_ALIASES_PER_SERIES) {
-      this.trie.insert(norm.walkKeys, norm.walkValues, sid);
+    if (norm.clean && this.trie.paths < (this.live + 1) * MAX_ALIASES_PER_SERIES && health.internPaths < health.internBudget) {
+      this._insert(norm.walkKeys, norm.walkValues, sid);
     }
     return sid;
   }
 
+  private _insert(keys: readonly string[], values: readonly unknown[], sid: number, order?: readonly number[]): void {
+    if (this.trie.insert(keys, values, sid, order)) this._ctx.health.internPaths++;
+  }
+
   /** Releases series (delta reclaim, eviction, explicit removal); their ids are reused. */
-  release(dead: (sid: number) => boolean, sids: readonly number[]): void {
+  release(dead: (sid: number) => boolean, sids: readonly number[], reason: 'reclaimed' | 'evicted' | 'removed' = 'reclaimed'): void {
     if (sids.length === 0) return;
-    this.trie.removeSeries(dead);
+    this._ctx.health.internPaths -= this.trie.removeSeries(dead);
+    this._ctx.health.released(reason, sids.length);
     this._frozen = undefined;
     this._frozenSid = -1;
     for (const sid of sids) {
@@ -148,19 +155,24 @@ export class SeriesSpace {
   private _emptyMiss(): number {
     const sid = this.trie.findPairs([], []);
     if (sid >= 0) return (this.emptySid = sid);
-    if (this.live >= this.limit - 1) return this._overflow();
+    if (this.live >= this.limit - 1) return this._overflow('limit');
+    if (!this._ctx.health.admitSeries()) return this._overflow('admission');
     this.emptySid = this._allocate({});
-    this.trie.insert([], [], this.emptySid);
+    this._insert([], [], this.emptySid);
     return this.emptySid;
   }
 
-  private _overflow(): number {
+  private _overflow(why: 'limit' | 'admission'): number {
     this._ctx.health.overflowed++;
-    if (this.overflowSid < 0) {
+    if (this.overflowSid < 0 || why === 'admission') {
       this._ctx.health.warn(
-        `overflow:${this._name}`,
-        `fastmeter: "${this._name}" reached its cardinality limit of ${this.limit}; new attribute sets are aggregated into { "otel.metric.overflow": true }`,
+        `overflow:${why}:${this._name}`,
+        why === 'limit'
+          ? `fastmeter: "${this._name}" reached its cardinality limit of ${this.limit}; new attribute sets are aggregated into { "otel.metric.overflow": true }`
+          : `fastmeter: "${this._name}": a new series was refused by the provider's new-series rate limit or intern budget; the measurement is aggregated into { "otel.metric.overflow": true }`,
       );
+    }
+    if (this.overflowSid < 0) {
       this.overflowSid = this._allocate({ ...OVERFLOW_ATTRIBUTES }, true);
     }
     return this.overflowSid;
@@ -169,7 +181,10 @@ export class SeriesSpace {
   private _allocate(attributes: Attributes, overflow = false): number {
     const sid = this._free.length > 0 ? (this._free.pop() as number) : this.highWater++;
     this.attributes[sid] = attributes;
-    if (!overflow) this.live++;
+    if (!overflow) {
+      this.live++;
+      this._ctx.health.seriesCreated++;
+    }
     this._listener.onSeriesCreated(sid);
     return sid;
   }
