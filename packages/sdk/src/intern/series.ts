@@ -149,7 +149,7 @@ export class SeriesSpace {
   }
 
   isPinned(sid: number): boolean {
-    return this._pins !== null && this._pins.has(sid);
+    return this._pins?.has(sid) === true;
   }
 
   private _emptyMiss(): number {
