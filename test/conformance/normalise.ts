@@ -11,6 +11,9 @@
 //  - double sums (Sum values, histogram sums) compare with a relative tolerance
 //    of 1e-12: fastmeter adds values straight into the cumulative sum while
 //    sdk-metrics sums each interval and then adds the intervals (DIFFERENCES.md);
+//  - exponential histograms at different scales compare at the coarser one,
+//    provided fastmeter's is the finer (sdk-metrics' interval merges may pick a
+//    coarser scale than the buckets need; DIFFERENCES.md);
 //  - 0 and -0 are equal: a histogram's min or max may keep either sign of zero
 //    when both were recorded (DIFFERENCES.md), and JSON exporters drop the sign.
 // Everything else is compared exactly, including which keys are present
@@ -172,6 +175,10 @@ function diff(a: unknown, b: unknown, path: string, out: string[]): void {
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
+  if (isExponential(ao) && isExponential(bo) && ao.scale !== bo.scale) {
+    compareExponential(ao, bo, path, out);
+    return;
+  }
   const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
   for (const key of keys) {
     const p = path === '' ? key : `${path}.${key}`;
@@ -179,6 +186,53 @@ function diff(a: unknown, b: unknown, path: string, out: string[]): void {
     else if (!(key in bo)) out.push(`${p}: missing in fastmeter, sdk-metrics has ${show(ao[key])}`);
     else diff(ao[key], bo[key], p, out);
   }
+}
+
+interface ExponentialValue {
+  scale: number;
+  positive: { offset: number; bucketCounts: number[] };
+  negative: { offset: number; bucketCounts: number[] };
+}
+
+function isExponential(v: Record<string, unknown>): v is Record<string, unknown> & ExponentialValue {
+  return typeof v.scale === 'number' && typeof v.zeroCount === 'number' && typeof v.positive === 'object' && typeof v.negative === 'object';
+}
+
+/**
+ * Exponential histograms at different scales: sdk-metrics sometimes merges
+ * intervals into a coarser scale than the buckets need (DIFFERENCES.md). They
+ * are equal if fastmeter's scale is the finer one and both have the same
+ * buckets once fastmeter's are merged down to sdk-metrics' scale.
+ */
+function compareExponential(
+  sdk: Record<string, unknown> & ExponentialValue,
+  fast: Record<string, unknown> & ExponentialValue,
+  path: string,
+  out: string[],
+): void {
+  if (fast.scale < sdk.scale) {
+    out.push(`${path}.scale: fastmeter's ${fast.scale} is coarser than sdk-metrics' ${sdk.scale}`);
+    return;
+  }
+  const downscaled = {
+    ...fast,
+    scale: sdk.scale,
+    positive: downscale(fast.positive, fast.scale - sdk.scale),
+    negative: downscale(fast.negative, fast.scale - sdk.scale),
+  };
+  diff(sdk, downscaled, `${path}(at scale ${sdk.scale})`, out);
+}
+
+/** Buckets at a scale `by` lower: index i becomes i >> by. */
+export function downscale(buckets: { offset: number; bucketCounts: number[] }, by: number): { offset: number; bucketCounts: number[] } {
+  if (buckets.bucketCounts.length === 0) return { offset: buckets.offset >> by, bucketCounts: [] };
+  const offset = buckets.offset >> by;
+  const end = (buckets.offset + buckets.bucketCounts.length - 1) >> by;
+  const counts = new Array<number>(end - offset + 1).fill(0);
+  buckets.bucketCounts.forEach((c, i) => {
+    counts[((buckets.offset + i) >> by) - offset] += c;
+  });
+  return { offset, bucketCounts: counts };
 }
 
 /** Object.is, except that 0 and -0 are equal (see the header). */

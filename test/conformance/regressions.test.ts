@@ -157,4 +157,24 @@ describe('regressions', () => {
     expect(w.collections[0].data.errors).toEqual([]);
     expect(points(w, 0)).toEqual([[{ good: true }, 2, [1700000000, 133000000]]]);
   });
+
+  it('a metric named like an earlier dropped instrument was exported out of sdk-metrics order', async () => {
+    // sdk-metrics registers a storage for a dropped stream, so its name keeps its place in the order.
+    await expectConformance(
+      {
+        views: [{ instrumentName: 'view.dropped', instrumentType: InstrumentType.UP_DOWN_COUNTER, aggregation: { type: AggregationType.DROP } }],
+        readers: [{ aggregation: t => ({ type: t === InstrumentType.UP_DOWN_COUNTER ? AggregationType.DROP : AggregationType.DEFAULT }) }],
+      },
+      async (w: World) => {
+        const m = w.meter('order');
+        m.createUpDownCounter('first');
+        m.createUpDownCounter('view.dropped');
+        m.createCounter('second').add(1);
+        m.createCounter('first').add(2);
+        m.createCounter('view.dropped').add(3);
+        w.advance(10);
+        await w.collect();
+      },
+    );
+  });
 });

@@ -59,7 +59,10 @@ export function buildStreams(
         advice: descriptor.advice,
       };
       const spec = resolveAggregation(view.aggregation, d);
-      if (spec.kind === 'drop') continue;
+      if (spec.kind === 'drop') {
+        reserveName(registry.viewStreams, d.name);
+        continue;
+      }
       for (const group of groupReaders(
         state.readers,
         descriptor.type,
@@ -79,10 +82,22 @@ export function buildStreams(
     r => readerLimit(r, descriptor.type),
     r => specs.get(r.index) as AggregationSpec,
   )) {
-    if (group.spec.kind === 'drop') continue;
+    if (group.spec.kind === 'drop') {
+      reserveName(registry.defaultStreams, descriptor.name);
+      continue;
+    }
     candidates.push({ descriptor, spec: group.spec, bindings: group.bindings, limit: group.limit, mapping: { kind: 'none' } });
   }
   return resolve(state, registry.defaultStreams, candidates, isAsync);
+}
+
+/**
+ * A dropped stream still takes its name's place in the collection order:
+ * sdk-metrics registers a storage for it, so a later instrument of that name
+ * is exported where the first registration of the name would have been.
+ */
+function reserveName(streams: Map<string, MetricStream[]>, name: string): void {
+  if (!streams.has(name)) streams.set(name, []);
 }
 
 /** The distinct streams the candidates resolve to, in order. */
