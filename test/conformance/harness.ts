@@ -46,6 +46,8 @@ export interface WorldConfig {
   /** One reader per entry; default: one cumulative reader with default aggregations. */
   readers?: ReaderConfig[];
   resource?: Resource;
+  /** Options only FastMeterProvider has (e.g. `internBudget`), for tests of intended differences. */
+  fastOptions?: Record<string, unknown>;
 }
 
 /** A plain MetricReader from sdk-metrics: the readers under test are the real thing. */
@@ -96,7 +98,8 @@ export class World {
   ) {
     this.readers = (config.readers ?? [{}]).map(createReader);
     const options = { resource: config.resource ?? RESOURCE, views: config.views, readers: this.readers };
-    this.provider = impl === 'sdk-metrics' ? new SdkMeterProvider(options) : (new FastMeterProvider(options as never) as ProviderLike);
+    this.provider =
+      impl === 'sdk-metrics' ? new SdkMeterProvider(options) : (new FastMeterProvider({ ...config.fastOptions, ...options } as never) as ProviderLike);
   }
 
   meter(name: string, version?: string, options?: MeterOptions): Meter {
