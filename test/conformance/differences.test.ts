@@ -156,7 +156,9 @@ describe('DIFFERENCES.md: values and attributes', () => {
         });
         attempt(() => m.createCounter('getter').add(1, getter));
         const h = m.createHistogram('h');
-        attempt(() => [1, 2, 4, 8].forEach(v => h.record(v)));
+        attempt(() => {
+          for (const v of [1, 2, 4, 8]) h.record(v);
+        });
       },
     );
     expect(sdk.notes).toEqual(['threw Error: processor', 'threw Error: getter', 'threw RangeError: Invalid array length']);
