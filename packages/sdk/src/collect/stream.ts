@@ -261,7 +261,7 @@ export class MetricStream implements SeriesListener {
     if (state === undefined) return undefined;
     if (this.layout === Layout.SHARED) this._drain();
     const points: DataPoint<unknown>[] = [];
-    const attributes = this.series.attributes;
+    const attributes = this.series.materialize();
     const n = this.series.highWater;
     let temporality: AggregationTemporality;
     if (state instanceof CumulativeState) {
@@ -321,7 +321,7 @@ export class MetricStream implements SeriesListener {
     const n = this.series.highWater;
     const dead: number[] = [];
     for (let sid = 0; sid < n; sid++) {
-      if (this.series.attributes[sid] === undefined || this.touched[sid] === 1 || this.series.isPinned(sid)) continue;
+      if (!this.series.isLive(sid) || this.touched[sid] === 1 || this.series.isPinned(sid)) continue;
       let idle = true;
       for (const d of this._deltas) {
         if ((this.layout !== Layout.SINGLE_DELTA && d.pending[sid] === 1) || d.reported[sid] === 1) {

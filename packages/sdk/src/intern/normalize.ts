@@ -1,7 +1,7 @@
 // The miss path of interning: read an attributes object once, validate every
 // key and value, and produce the accepted set in the caller's order plus the
 // canonical (sorted) order. Nothing here runs for a series that already exists.
-import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { AttributeValue } from '@opentelemetry/api';
 
 export interface AttributeLimits {
   /** Longer string values (and string array elements) are truncated, as OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT does. */
@@ -135,11 +135,4 @@ function acceptArray(array: unknown[], limits: AttributeLimits, issues: Attribut
 /** The key under which an array value is interned: unambiguous across element types. */
 export function arrayKey(array: readonly unknown[]): string {
   return JSON.stringify(array);
-}
-
-/** A fresh attributes object holding the accepted set, in the caller's order. Never aliases the caller's object. */
-export function copyAttributes(keys: readonly string[], values: readonly AttributeValue[]): Attributes {
-  const out: Attributes = {};
-  for (let i = 0; i < keys.length; i++) out[keys[i]] = values[i];
-  return out;
 }

@@ -1,15 +1,19 @@
 // One stream's series: attribute sets -> dense series ids, bounded by the
 // stream's cardinality limit. Ids index the stream's typed arrays and are
 // reused after a series is released, so the arrays never outgrow the limit.
+// Per series, fastmeter keeps only its trie leaf and its cells: attributes
+// objects are rebuilt from the trie at collect time (fresh copies, never the
+// caller's object).
 import type { Attributes } from '@opentelemetry/api';
-import { DropReason, type Health, describe } from '../common/health.js';
-import { type AttributeLimits, copyAttributes, normalizeAttributes } from './normalize.js';
+import { DropReason, describe } from '../common/health.js';
+import type { Health } from '../common/health.js';
+import { type AttributeLimits, normalizeAttributes } from './normalize.js';
 import { AttributeTrie } from './trie.js';
 
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true }) as Attributes;
 
-/** Alias paths (caller orders other than the canonical one) kept per live series, at most. */
-const MAX_ALIASES_PER_SERIES = 4;
+/** Alias paths (caller key orders other than a key set's primary one) kept per live series, at most. */
+const MAX_PATHS_PER_SERIES = 4;
 
 export interface InternContext {
   readonly health: Health;
@@ -22,9 +26,6 @@ export interface SeriesListener {
 }
 
 export class SeriesSpace {
-  readonly trie = new AttributeTrie();
-  /** The exported attributes of each live series (a copy, never the caller's object). */
-  readonly attributes: (Attributes | undefined)[] = [];
   /** Series id for measurements without attributes, or -1 until first used. */
   emptySid = -1;
   /** Series id of `{ "otel.metric.overflow": true }`, or -1 until the limit is first hit. */
@@ -33,7 +34,15 @@ export class SeriesSpace {
   live = 0;
   /** One past the highest id ever handed out: the length the typed arrays must have. */
   highWater = 0;
+  /** Paths stored in the trie (primary and alias). */
+  paths = 0;
+  private readonly _trie = new AttributeTrie();
+  /** Per key set (sorted keys), the key order its series' primary paths use. */
+  private readonly _primary = new Map<string, readonly string[]>();
+  /** 1 for ids in use by a series (the overflow series included). */
+  private _liveIds = new Uint8Array(16);
   private readonly _free: number[] = [];
+  private _pins: Map<number, number> | null = null;
   // Identity fast path for immutable attributes: one frozen, primitives-only
   // attributes object is remembered with its series, and passing that object
   // again skips the walk (a pointer compare). Which object is remembered is
@@ -59,13 +68,13 @@ export class SeriesSpace {
   get(attributes: Attributes | undefined): number {
     if (attributes === undefined) {
       const sid = this.emptySid;
-      return sid >= 0 ? sid : this._emptyMiss();
+      return sid >= 0 ? sid : this.miss({});
     }
     if (attributes === this._frozen) return this._frozenSid;
     if (typeof attributes !== 'object' || attributes === null) return this._invalid(attributes);
     let sid: number;
     try {
-      sid = this._keep === null ? this.trie.find(attributes) : this.trie.findFiltered(attributes, this._keep);
+      sid = this._keep === null ? this._trie.find(attributes) : this._trie.findFiltered(attributes, this._keep);
     } catch (err) {
       return this._threw(err);
     }
@@ -74,14 +83,7 @@ export class SeriesSpace {
     return sid;
   }
 
-  private _sampleFrozen(attributes: object, sid: number): void {
-    if (sid !== this.overflowSid && Object.isFrozen(attributes) && primitivesOnly(attributes)) {
-      this._frozen = attributes;
-      this._frozenSid = sid;
-    }
-  }
-
-  /** The slow path: validate, normalise, find by canonical order, else create (or overflow). */
+  /** The slow path: validate, normalise, find through the key set's primary order, else create (or overflow). */
   miss(attributes: object): number {
     if (Array.isArray(attributes)) return this._invalid(attributes);
     let norm: ReturnType<typeof normalizeAttributes>;
@@ -90,52 +92,72 @@ export class SeriesSpace {
     } catch (err) {
       return this._threw(err);
     }
-    for (const issue of norm.issues) {
-      this._ctx.health.dropAttribute(issue, this._name, `attribute ${issue.replace(/_/g, ' ')} (key or value removed)`);
-    }
-    const { keys, values, canonical } = norm;
     const health = this._ctx.health;
-    let sid = this.trie.findPairs(keys, values, canonical);
+    for (const issue of norm.issues) health.dropAttribute(issue, this._name, `attribute ${issue.replace(/_/g, ' ')} (key or value removed)`);
+    const { keys, values, canonical } = norm;
+    const setId = JSON.stringify(canonical.map(i => keys[i]));
+    let primary = this._primary.get(setId);
+    if (primary === undefined) this._primary.set(setId, (primary = keys.slice()));
+    const primaryValues = primary === keys ? values : primary.map(k => values[keys.indexOf(k)]);
+    let sid = this._trie.findPairs(primary, primaryValues);
     if (sid < 0) {
       if (this.live >= this.limit - 1) return this._overflow('limit');
       if (!health.admitSeries()) return this._overflow('admission');
-      sid = this._allocate(copyAttributes(keys, values));
-      this._insert(keys, values, sid, canonical);
+      sid = this._allocate(false);
+      this._insert(primary, primaryValues, sid);
       if (keys.length === 0) this.emptySid = sid;
     }
-    if (norm.clean && this.trie.paths < (this.live + 1) * MAX_ALIASES_PER_SERIES && health.internPaths < health.internBudget) {
-      this._insert(norm.walkKeys, norm.walkValues, sid);
+    // The caller's own key order gets an alias path, so its next call takes the fast path.
+    if (norm.clean && !sameKeys(norm.walkKeys, primary) && this.paths < (this.live + 1) * MAX_PATHS_PER_SERIES && health.internPaths < health.internBudget) {
+      this._insert(norm.walkKeys, norm.walkValues, ~sid);
     }
     return sid;
   }
 
-  private _insert(keys: readonly string[], values: readonly unknown[], sid: number, order?: readonly number[]): void {
-    if (this.trie.insert(keys, values, sid, order)) this._ctx.health.internPaths++;
+  private _insert(keys: readonly string[], values: readonly unknown[], leaf: number): void {
+    if (this._trie.insert(keys, values, leaf)) {
+      this.paths++;
+      this._ctx.health.internPaths++;
+    }
+  }
+
+  /** Attributes of every live series, indexed by id: fresh objects, keys in the key set's primary order. */
+  materialize(): (Attributes | undefined)[] {
+    const out = new Array<Attributes | undefined>(this.highWater);
+    this._trie.forEach((sid, keys, values) => {
+      const attributes: Attributes = {};
+      for (let i = 0; i < keys.length; i++) attributes[keys[i]] = values[i] as Attributes[string];
+      out[sid] = attributes;
+    });
+    if (this.overflowSid >= 0) out[this.overflowSid] = { ...OVERFLOW_ATTRIBUTES };
+    return out;
+  }
+
+  isLive(sid: number): boolean {
+    return this._liveIds[sid] === 1;
   }
 
   /** Releases series (delta reclaim, eviction, explicit removal); their ids are reused. */
   release(dead: (sid: number) => boolean, sids: readonly number[], reason: 'reclaimed' | 'evicted' | 'removed' = 'reclaimed'): void {
     if (sids.length === 0) return;
-    this._ctx.health.internPaths -= this.trie.removeSeries(dead);
-    this._ctx.health.released(reason, sids.length);
+    const health = this._ctx.health;
+    const removed = this._trie.remove(dead);
+    this.paths -= removed;
+    health.internPaths -= removed;
+    health.released(reason, sids.length);
     this._frozen = undefined;
     this._frozenSid = -1;
     for (const sid of sids) {
       if (sid === this.overflowSid) this.overflowSid = -1;
       else this.live--;
       if (sid === this.emptySid) this.emptySid = -1;
-      this.attributes[sid] = undefined;
+      this._liveIds[sid] = 0;
+      this._pins?.delete(sid);
       this._free.push(sid);
     }
   }
 
-  isLive(sid: number): boolean {
-    return this.attributes[sid] !== undefined;
-  }
-
   // Pins: series held by bound handles are never reclaimed or evicted.
-  private _pins: Map<number, number> | null = null;
-
   pin(sid: number): void {
     this._pins ??= new Map();
     this._pins.set(sid, (this._pins.get(sid) ?? 0) + 1);
@@ -152,14 +174,16 @@ export class SeriesSpace {
     return this._pins?.has(sid) === true;
   }
 
-  private _emptyMiss(): number {
-    const sid = this.trie.findPairs([], []);
-    if (sid >= 0) return (this.emptySid = sid);
-    if (this.live >= this.limit - 1) return this._overflow('limit');
-    if (!this._ctx.health.admitSeries()) return this._overflow('admission');
-    this.emptySid = this._allocate({});
-    this._insert([], [], this.emptySid);
-    return this.emptySid;
+  /** A view's custom attributes processor threw: the measurement is dropped for this stream. */
+  reportProcessorError(err: unknown): void {
+    this._ctx.health.drop(DropReason.PROCESSOR_THREW, this._name, `the view's attributes processor threw: ${describe((err as Error)?.message ?? err)}`);
+  }
+
+  private _sampleFrozen(attributes: object, sid: number): void {
+    if (sid !== this.overflowSid && Object.isFrozen(attributes) && primitivesOnly(attributes)) {
+      this._frozen = attributes;
+      this._frozenSid = sid;
+    }
   }
 
   private _overflow(why: 'limit' | 'admission'): number {
@@ -172,15 +196,18 @@ export class SeriesSpace {
           : `fastmeter: "${this._name}": a new series was refused by the provider's new-series rate limit or intern budget; the measurement is aggregated into { "otel.metric.overflow": true }`,
       );
     }
-    if (this.overflowSid < 0) {
-      this.overflowSid = this._allocate({ ...OVERFLOW_ATTRIBUTES }, true);
-    }
+    if (this.overflowSid < 0) this.overflowSid = this._allocate(true);
     return this.overflowSid;
   }
 
-  private _allocate(attributes: Attributes, overflow = false): number {
+  private _allocate(overflow: boolean): number {
     const sid = this._free.length > 0 ? (this._free.pop() as number) : this.highWater++;
-    this.attributes[sid] = attributes;
+    if (sid >= this._liveIds.length) {
+      const grown = new Uint8Array(Math.max(sid + 1, this._liveIds.length * 2));
+      grown.set(this._liveIds);
+      this._liveIds = grown;
+    }
+    this._liveIds[sid] = 1;
     if (!overflow) {
       this.live++;
       this._ctx.health.seriesCreated++;
@@ -194,15 +221,14 @@ export class SeriesSpace {
     return -1;
   }
 
-  /** A view's custom attributes processor threw: the measurement is dropped for this stream. */
-  reportProcessorError(err: unknown): void {
-    this._ctx.health.drop(DropReason.PROCESSOR_THREW, this._name, `the view's attributes processor threw: ${describe((err as Error)?.message ?? err)}`);
-  }
-
   private _threw(err: unknown): number {
     this._ctx.health.drop(DropReason.ATTRIBUTES_THREW, this._name, `reading the attributes threw: ${describe((err as Error)?.message ?? err)}`);
     return -1;
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 function primitivesOnly(attributes: object): boolean {

@@ -1,186 +1,361 @@
 // Attribute sets -> series ids without building a string key.
 //
-// A path from the root is a sequence of (key, value) pairs; the node reached
-// holds the series id of the set that sequence spells. Lookups walk the pairs
-// in `for...in` order, comparing the caller's key strings with ours (internalized,
+// A path from the root is a sequence of (key, value) pairs; where it ends is
+// the series id of the set it spells. Lookups walk an object's pairs in
+// `for...in` order, comparing the caller's key strings with ours (internalized,
 // so `===` is a pointer compare) and looking values up in Maps keyed by the
-// caller's own values (V8 caches a string's hash in the string, so `Map.get`
-// on an existing string costs no hashing).
+// caller's own values (V8 caches a string's hash in the string, so `Map.get` on
+// an existing string hashes nothing):
 //
-//   root --method--> {GET: n1, POST: n2}
-//   n1   --route-->  {"/a": n3, "/b": n4}
-//   n3   --status--> {200: leaf(sid 0), 500: leaf(sid 1)}
+//   root ─method─► {GET: n1, POST: n2}
+//   n1   ─route──► {"/a": n3, "/b": Tail[status=200] → 19}
+//   n3   ─status─► {200: 17, 500: 18}                      (leaves are small integers)
 //
-// Each node remembers the key most of its children are reached by (`key`), so
-// objects of one shape walk one Map per attribute; other keys go to `others`.
-// It also remembers the value and child of its last successful step
-// (`lastValue`/`lastChild`): consecutive measurements mostly repeat values, and
-// a pointer compare then replaces the Map lookup.
-// Array values are matched by an encoded key in `arrays`, never by identity.
-// The same series can be reached by several paths: the canonical one (sorted
-// keys) and the orders callers actually use, inserted on the miss path.
+// Memory per series is one Map entry (a leaf id) or one Tail (the rest of a
+// path nobody else shares, stored inline instead of a chain of nodes). Each
+// node remembers the key most of its children are reached by (`key`) and its
+// last successful step (`lastValue`/`lastChild`): objects of one shape walk one
+// Map per attribute, and repeated values a pointer compare.
+//
+// A key set has one primary path order (the key order of its first caller;
+// attributes are exported in it). Callers using another order get alias paths
+// whose leaves are stored as ~sid (negative), so that rebuilding attributes
+// visits each series once. Array values are matched by an encoded key.
 import { arrayKey } from './normalize.js';
 
 /** A value no caller can pass: the empty state of `TrieNode.lastValue`. */
 const NO_VALUE: unknown = Symbol('no value');
 
-export class TrieNode {
-  /** The key this node's `values` map is for. */
-  key: string | undefined = undefined;
-  values: Map<unknown, TrieNode> | undefined = undefined;
-  /** Children reached by keys other than `key`: key -> value -> child. */
-  others: Map<string, Map<unknown, TrieNode>> | undefined = undefined;
-  /** Children reached by array values of `key`, by encoded array. */
-  arrays: Map<string, Map<string, TrieNode>> | undefined = undefined;
-  /** The last value looked up in `values` and the child it led to (a one-entry cache). */
-  lastValue: unknown = NO_VALUE;
-  lastChild: TrieNode | undefined = undefined;
-  /** The series whose set ends here, or -1. */
-  sid = -1;
-  /** Number of paths through this node (for pruning on removal). */
-  refs = 0;
+export type Child = TrieNode | Tail | number;
 
-  childMap(key: string): Map<unknown, TrieNode> | undefined {
-    return this.key === key ? this.values : this.others?.get(key);
-  }
+export class TrieNode {
+  /** The key `values` is for. */
+  key: string | undefined = undefined;
+  values: Map<unknown, Child> | null = null;
+  /** Children reached by other keys: key -> value -> child. */
+  others: Map<string, Map<unknown, Child>> | null = null;
+  /** Children reached by array values: key -> encoded array -> child. */
+  arrays: Map<string, Map<string, Child>> | null = null;
+  lastValue: unknown = NO_VALUE;
+  lastChild: Child | undefined = undefined;
+  /** The series (or ~series for an alias) of the set ending here, or NONE. */
+  sid = NONE;
+  /** Always null: tells nodes from tails with one field load. */
+  readonly rest: null = null;
+}
+
+/** No series ends at this node. (~sid of an alias is negative, so NONE must not be -1.) */
+export const NONE = -0x7fffffff;
+
+/** The remaining pairs of a single path, stored inline. */
+export class Tail {
+  constructor(
+    readonly keys: readonly string[],
+    readonly rest: unknown[],
+    /** Series id, or ~sid for an alias path. */
+    readonly sid: number,
+  ) {}
+}
+
+/** An array value inside a tail: compared by its encoded key. */
+class ArrayValue {
+  constructor(
+    readonly key: string,
+    readonly copy: readonly unknown[],
+  ) {}
+}
+
+/** A leaf reached with more keys to come: any further key misses. */
+const TERMINAL = new TrieNode();
+
+function same(stored: unknown, value: unknown): boolean {
+  if (stored instanceof ArrayValue) return Array.isArray(value) && arrayKey(value) === stored.key;
+  return stored === value || (stored !== stored && value !== value);
+}
+
+/** Decodes a leaf (series id or ~id of an alias) into the series id; -1 for none. */
+function leafSid(leaf: number): number {
+  if (leaf === NONE) return -1;
+  return leaf < 0 ? ~leaf : leaf;
 }
 
 export class AttributeTrie {
-  root = new TrieNode();
-  /** Number of paths (canonical and alias) stored. */
-  paths = 0;
+  readonly root = new TrieNode();
 
-  /** The hot lookup: -1 when this exact (key, value) sequence is not known. */
+  /** The hot lookup: -1 when this exact (key, value) sequence is not stored. */
   find(attributes: object): number {
     let node = this.root;
+    let leaf = NONE;
+    let tail: Tail | null = null;
+    let t = 0;
     for (const key in attributes) {
       const value = (attributes as Record<string, unknown>)[key];
+      if (tail !== null) {
+        if (key !== tail.keys[t] || (tail.rest[t] !== value && !same(tail.rest[t], value))) return -1;
+        t++;
+        continue;
+      }
+      let child: Child | undefined;
       if (key === node.key) {
         if (value === node.lastValue) {
-          node = node.lastChild as TrieNode;
-          continue;
+          child = node.lastChild as Child;
+        } else {
+          child = (node.values as Map<unknown, Child>).get(value);
+          if (child === undefined) {
+            child = step(node, key, value);
+          } else {
+            // Only primitives are ever found in `values` (arrays go to `arrays`), so caching is safe.
+            node.lastValue = value;
+            node.lastChild = child;
+          }
         }
-        const next = (node.values as Map<unknown, TrieNode>).get(value);
-        if (next !== undefined) {
-          node.lastValue = value;
-          node.lastChild = next;
-          node = next;
-          continue;
-        }
+      } else {
+        child = step(node, key, value);
       }
-      const next = this._step(node, key, value);
-      if (next === undefined) return -1;
-      node = next;
+      if (child === undefined) return -1;
+      if (typeof child === 'number') {
+        leaf = child;
+        node = TERMINAL;
+      } else if (child.rest !== null) {
+        tail = child;
+        t = 0;
+      } else {
+        node = child;
+      }
     }
-    return node.sid;
-  }
-
-  /** A step not served by the node's main key: other keys, array values. */
-  private _step(node: TrieNode, key: string, value: unknown): TrieNode | undefined {
-    if (key !== node.key) {
-      const next = node.others?.get(key)?.get(value);
-      if (next !== undefined) return next;
-    }
-    if (typeof value !== 'object' || value === null || !Array.isArray(value)) return undefined;
-    return node.arrays?.get(key)?.get(arrayKey(value));
+    if (tail !== null) return t === tail.keys.length ? leafSid(tail.sid) : -1;
+    return leafSid(node === TERMINAL ? leaf : node.sid);
   }
 
   /** `find` for streams whose view keeps only some keys: other keys are skipped while walking. */
   findFiltered(attributes: object, keep: (key: string) => boolean): number {
     let node = this.root;
+    let leaf = NONE;
+    let tail: Tail | null = null;
+    let t = 0;
     for (const key in attributes) {
       if (!keep(key)) continue;
       const value = (attributes as Record<string, unknown>)[key];
-      const next = key === node.key ? ((node.values as Map<unknown, TrieNode>).get(value) ?? this._step(node, key, value)) : this._step(node, key, value);
-      if (next === undefined) return -1;
-      node = next;
+      if (tail !== null) {
+        if (key !== tail.keys[t] || (tail.rest[t] !== value && !same(tail.rest[t], value))) return -1;
+        t++;
+        continue;
+      }
+      const child = key === node.key ? ((node.values as Map<unknown, Child>).get(value) ?? step(node, key, value)) : step(node, key, value);
+      if (child === undefined) return -1;
+      if (typeof child === 'number') {
+        leaf = child;
+        node = TERMINAL;
+      } else if (child.rest !== null) {
+        tail = child;
+        t = 0;
+      } else {
+        node = child;
+      }
     }
-    return node.sid;
+    if (tail !== null) return t === tail.keys.length ? leafSid(tail.sid) : -1;
+    return leafSid(node === TERMINAL ? leaf : node.sid);
   }
 
-  /** Looks a sequence of pairs up; -1 when absent. */
-  findPairs(keys: readonly string[], values: readonly unknown[], order?: readonly number[]): number {
-    let node: TrieNode | undefined = this.root;
-    for (let i = 0; i < keys.length && node !== undefined; i++) {
-      const j = order === undefined ? i : order[i];
-      node = this._child(node, keys[j], values[j]);
-    }
-    return node === undefined ? -1 : node.sid;
-  }
-
-  /** Stores a path to `sid`. Returns false if the path already leads to a series. */
-  insert(keys: readonly string[], values: readonly unknown[], sid: number, order?: readonly number[]): boolean {
-    let node = this.root;
-    const visited: TrieNode[] = [node];
+  /** Looks an explicit sequence of pairs up (the miss path); -1 when absent. */
+  findPairs(keys: readonly string[], values: readonly unknown[]): number {
+    let node: TrieNode = this.root;
     for (let i = 0; i < keys.length; i++) {
-      const j = order === undefined ? i : order[i];
-      node = this._childOrCreate(node, keys[j], values[j]);
-      visited.push(node);
+      const child = step(node, keys[i], values[i]);
+      if (child === undefined) return -1;
+      if (typeof child === 'number') return i === keys.length - 1 ? leafSid(child) : -1;
+      if (child.rest !== null) {
+        const tail = child;
+        const rest = keys.length - i - 1;
+        if (tail.keys.length !== rest) return -1;
+        for (let j = 0; j < rest; j++) if (tail.keys[j] !== keys[i + 1 + j] || !same(tail.rest[j], values[i + 1 + j])) return -1;
+        return leafSid(tail.sid);
+      }
+      node = child;
     }
-    if (node.sid !== -1) return false;
-    node.sid = sid;
-    for (const n of visited) n.refs++;
-    this.paths++;
+    return leafSid(node.sid);
+  }
+
+  /** Stores a path to `leaf` (a series id, or ~id for an alias). Returns false if the path exists. */
+  insert(keys: readonly string[], values: readonly unknown[], leaf: number): boolean {
+    let node = this.root;
+    for (let i = 0; i < keys.length; i++) {
+      const map = mapFor(node, keys[i], values[i], true) as Map<unknown, Child>;
+      const k = mapKey(values[i]);
+      const child = map.get(k);
+      const last = i === keys.length - 1;
+      if (child === undefined) {
+        map.set(k, last ? leaf : new Tail(suffix(keys, i + 1), values.slice(i + 1).map(tailValue), leaf));
+        return true;
+      }
+      node.lastValue = NO_VALUE;
+      node.lastChild = undefined;
+      if (typeof child === 'number') {
+        if (last) return false;
+        // A longer set shares this complete one: the leaf becomes a node.
+        const upgraded = new TrieNode();
+        upgraded.sid = child;
+        map.set(k, upgraded);
+        node = upgraded;
+        continue;
+      }
+      if (child.rest !== null) {
+        if (last) {
+          // A shorter set ends where a tail starts: the tail moves below a node.
+          const split = splitTail(child);
+          split.sid = leaf;
+          map.set(k, split);
+          return true;
+        }
+        if (child.keys.length === keys.length - i - 1 && child.keys.every((key, j) => key === keys[i + 1 + j] && same(child.rest[j], values[i + 1 + j]))) {
+          return false;
+        }
+        const split = splitTail(child);
+        map.set(k, split);
+        node = split;
+        continue;
+      }
+      node = child;
+    }
+    if (node.sid !== NONE) return false;
+    node.sid = leaf;
     return true;
   }
 
-  /** Removes every path leading to a series in `dead` and prunes emptied nodes. */
-  removeSeries(dead: (sid: number) => boolean): number {
-    const removed = this._prune(this.root, dead);
-    this.paths -= removed;
-    return removed;
-  }
-
-  private _prune(node: TrieNode, dead: (sid: number) => boolean): number {
+  /** Removes every path (primary or alias) of the series for which `dead(sid)`; returns how many paths. */
+  remove(dead: (sid: number) => boolean): number {
     let removed = 0;
-    if (node.sid !== -1 && dead(node.sid)) {
-      node.sid = -1;
-      removed++;
-    }
-    const visit = (map: Map<unknown, TrieNode>) => {
-      for (const [value, child] of map) {
-        if (child.refs === 0) continue;
-        removed += this._prune(child, dead);
-        if (child.refs !== 0) continue;
-        map.delete(value);
-        if (node.lastChild === child) {
-          node.lastChild = undefined;
-          node.lastValue = NO_VALUE;
-        }
+    const isDead = (leaf: number) => leaf !== NONE && dead(leaf < 0 ? ~leaf : leaf);
+    const prune = (node: TrieNode): void => {
+      node.lastValue = NO_VALUE;
+      node.lastChild = undefined;
+      if (isDead(node.sid)) {
+        node.sid = NONE;
+        removed++;
       }
+      const visit = (map: Map<unknown, Child>) => {
+        for (const [k, child] of map) {
+          if (typeof child === 'number' || child.rest !== null) {
+            if (isDead(typeof child === 'number' ? child : child.sid)) {
+              map.delete(k);
+              removed++;
+            }
+            continue;
+          }
+          prune(child);
+          if (child.sid === NONE && isEmpty(child)) map.delete(k);
+        }
+      };
+      if (node.values !== null) visit(node.values);
+      if (node.others !== null) for (const m of node.others.values()) visit(m);
+      if (node.arrays !== null) for (const m of node.arrays.values()) visit(m as Map<unknown, Child>);
     };
-    if (node.values !== undefined) visit(node.values);
-    if (node.others !== undefined) for (const map of node.others.values()) visit(map);
-    if (node.arrays !== undefined) for (const map of node.arrays.values()) visit(map as Map<unknown, TrieNode>);
-    node.refs -= removed;
+    prune(this.root);
     return removed;
   }
 
-  private _child(node: TrieNode, key: string, value: unknown): TrieNode | undefined {
-    if (Array.isArray(value)) return node.arrays?.get(key)?.get(arrayKey(value));
-    return node.childMap(key)?.get(value);
+  /** Calls `visit(sid, keys, values)` for every series' primary path (pairs in its stored order). */
+  forEach(visit: (sid: number, keys: readonly string[], values: readonly unknown[]) => void): void {
+    const keys: string[] = [];
+    const values: unknown[] = [];
+    const emit = (leaf: number) => {
+      if (leaf >= 0) visit(leaf, keys, values);
+    };
+    const walk = (node: TrieNode): void => {
+      emit(node.sid);
+      if (node.values !== null) for (const [v, child] of node.values) down(node.key as string, v, child);
+      if (node.others !== null) for (const [key, m] of node.others) for (const [v, child] of m) down(key, v, child);
+      if (node.arrays !== null) for (const [key, m] of node.arrays) for (const [k, child] of m) down(key, JSON.parse(k), child);
+    };
+    const down = (key: string, value: unknown, child: Child): void => {
+      keys.push(key);
+      values.push(value);
+      if (typeof child === 'number') emit(child);
+      else if (child.rest !== null) {
+        if (child.sid >= 0) {
+          for (let i = 0; i < child.keys.length; i++) {
+            keys.push(child.keys[i]);
+            const stored = child.rest[i];
+            values.push(stored instanceof ArrayValue ? stored.copy.slice() : stored);
+          }
+          emit(child.sid);
+          keys.length -= child.keys.length;
+          values.length -= child.keys.length;
+        }
+      } else walk(child);
+      keys.pop();
+      values.pop();
+    };
+    walk(this.root);
   }
+}
 
-  private _childOrCreate(node: TrieNode, key: string, value: unknown): TrieNode {
-    let map: Map<unknown, TrieNode>;
-    let lookup: unknown = value;
-    if (Array.isArray(value)) {
-      node.arrays ??= new Map();
-      let m = node.arrays.get(key);
-      if (m === undefined) node.arrays.set(key, (m = new Map()));
-      map = m as Map<unknown, TrieNode>;
-      lookup = arrayKey(value);
-    } else if (node.key === undefined || node.key === key) {
-      node.key = key;
-      map = node.values ??= new Map();
-    } else {
-      node.others ??= new Map();
-      let m = node.others.get(key);
-      if (m === undefined) node.others.set(key, (m = new Map()));
-      map = m;
+/** One step by (key, value) off the fast path: other keys, array values. */
+function step(node: TrieNode, key: string, value: unknown): Child | undefined {
+  const map = mapFor(node, key, value, false);
+  return map === undefined ? undefined : (map as Map<unknown, Child>).get(mapKey(value));
+}
+
+function mapFor(node: TrieNode, key: string, value: unknown, create: boolean): Map<unknown, Child> | Map<string, Child> | undefined {
+  if (Array.isArray(value)) {
+    if (node.arrays === null) {
+      if (!create) return undefined;
+      node.arrays = new Map();
     }
-    let child = map.get(lookup);
-    if (child === undefined) map.set(lookup, (child = new TrieNode()));
-    return child;
+    let m = node.arrays.get(key);
+    if (m === undefined && create) node.arrays.set(key, (m = new Map()));
+    return m;
   }
+  if (node.key === key || (node.key === undefined && create)) {
+    node.key = key;
+    if (node.values === null && create) node.values = new Map();
+    return node.values ?? undefined;
+  }
+  if (node.others === null) {
+    if (!create) return undefined;
+    node.others = new Map();
+  }
+  let m = node.others.get(key);
+  if (m === undefined && create) node.others.set(key, (m = new Map()));
+  return m;
+}
+
+function mapKey(value: unknown): unknown {
+  return Array.isArray(value) ? arrayKey(value) : value;
+}
+
+function tailValue(value: unknown): unknown {
+  return Array.isArray(value) ? new ArrayValue(arrayKey(value), value.slice()) : value;
+}
+
+/** A node holding the tail's first pair, with the rest of the tail below it. */
+function splitTail(tail: Tail): TrieNode {
+  const node = new TrieNode();
+  const first = tail.rest[0];
+  const value = first instanceof ArrayValue ? first.copy : first;
+  const map = mapFor(node, tail.keys[0], value, true) as Map<unknown, Child>;
+  map.set(mapKey(value), tail.keys.length === 1 ? tail.sid : new Tail(suffix(tail.keys, 1), tail.rest.slice(1), tail.sid));
+  return node;
+}
+
+// Tails of one key set end with the same keys: share one array per (key order, offset).
+const suffixes = new WeakMap<readonly string[], (readonly string[])[]>();
+function suffix(keys: readonly string[], from: number): readonly string[] {
+  let list = suffixes.get(keys);
+  if (list === undefined) suffixes.set(keys, (list = []));
+  let s = list[from];
+  if (s === undefined) {
+    s = keys.slice(from);
+    list[from] = s;
+    suffixes.set(s, []);
+  }
+  return s;
+}
+
+function isEmpty(node: TrieNode): boolean {
+  const none = (m: Map<unknown, unknown> | null) => m === null || m.size === 0;
+  if (!none(node.values)) return false;
+  if (node.others !== null) for (const m of node.others.values()) if (m.size > 0) return false;
+  if (node.arrays !== null) for (const m of node.arrays.values()) if (m.size > 0) return false;
+  return true;
 }

@@ -39,7 +39,9 @@ describe('internBudget', () => {
     for (let i = 0; i < 8; i++) b.add(1, { i });
     const out = await points(reader);
     const named = [...out.a, ...out.b].filter(([attrs]) => !('otel.metric.overflow' in attrs));
+    // One intern entry per series (callers use one key order, so no alias paths): exactly the budget.
     expect(named).toHaveLength(10);
+    expect(out.b.some(([attrs]) => 'otel.metric.overflow' in attrs)).toBe(true);
     const total = [...out.a, ...out.b].reduce((s, [, v]) => s + (v as number), 0);
     expect(total).toBe(16);
   });
