@@ -64,6 +64,15 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Daemons not yet stopped. Tests stop theirs in afterAll; if the test process
+ * exits without that (a crash, a killed worker), they are killed by PID here.
+ */
+const running = new Set<Daemon>();
+process.once('exit', () => {
+  for (const daemon of running) if (daemon.pid !== undefined) signal(daemon.pid, 'SIGKILL');
+});
+
 /** A long-running child process (a server), with its output kept for error messages. */
 export class Daemon {
   output = '';
@@ -91,7 +100,10 @@ export class Daemon {
   }
 
   static start(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Daemon {
-    return new Daemon(label, spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env }));
+    const daemon = new Daemon(label, spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env }));
+    running.add(daemon);
+    daemon.exited.then(() => running.delete(daemon));
+    return daemon;
   }
 
   get pid(): number | undefined {
