@@ -181,7 +181,7 @@ function diff(a: unknown, b: unknown, path: string, out: string[]): void {
   }
   const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
   for (const key of keys) {
-    const p = path === '' ? key : `${path}.${key}`;
+    const p = child(path, key);
     if (!(key in ao)) out.push(`${p}: missing in sdk-metrics, fastmeter has ${show(bo[key])}`);
     else if (!(key in bo)) out.push(`${p}: missing in fastmeter, sdk-metrics has ${show(ao[key])}`);
     else diff(ao[key], bo[key], p, out);
@@ -211,7 +211,7 @@ function compareExponential(
   out: string[],
 ): void {
   if (fast.scale < sdk.scale) {
-    out.push(`${path}.scale: fastmeter's ${fast.scale} is coarser than sdk-metrics' ${sdk.scale}`);
+    out.push(`${child(path, 'scale')}: fastmeter's ${fast.scale} is coarser than sdk-metrics' ${sdk.scale}`);
     return;
   }
   const downscaled = {
@@ -221,6 +221,10 @@ function compareExponential(
     negative: downscale(fast.negative, fast.scale - sdk.scale),
   };
   diff(sdk, downscaled, `${path}(at scale ${sdk.scale})`, out);
+}
+
+function child(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
 }
 
 /** Buckets at a scale `by` lower: index i becomes i >> by. */

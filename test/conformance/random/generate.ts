@@ -254,7 +254,9 @@ class StepWriter {
     const attrs = rng.int(this._program.attributes.length);
     for (let n = rng.range(1, 3); n > 0; n--) {
       const value = observedValue(rng, spec.kind, spec.int, this._noZero.has(inst));
-      this.steps.push({ op: 'record', inst, value, attrs, reorder: rng.chance(0.3), reuse: rng.chance(0.3) });
+      const order = rng.chance(0.6) ? 0 : rng.int(24);
+      const reuse = rng.chance(0.3);
+      this.steps.push({ op: 'record', inst, value, attrs, order, reuse, freeze: reuse && rng.chance(0.5) });
     }
   }
 
@@ -313,8 +315,9 @@ export function generate(seed: number): Program {
   const instruments: InstrumentSpec[] = [];
   for (let n = rng.range(1, 6); n > 0; n--) instruments.push(instrumentSpec(rng, meters.length, instruments));
   // Distinct sets (equal sets in another key order are the same series; records reorder keys themselves).
+  // One program in five has many sets sharing keys and prefixes, to grow the interner's tries.
   const attributes: AttrSpec[] = [];
-  for (let n = rng.range(2, 9); n > 0; n--) {
+  for (let n = rng.chance(0.2) ? rng.range(20, 60) : rng.range(2, 9); n > 0; n--) {
     const spec = attrSpec(rng);
     const key = (a: AttrSpec) => JSON.stringify(Array.from(a).sort(([x], [y]) => (x < y ? -1 : 1)));
     if (!attributes.some(a => key(a) === key(spec))) attributes.push(spec);
@@ -379,7 +382,7 @@ export function generate(seed: number): Program {
     w.steps.push({ op: 'batch-callback', batch: b, on: true });
   });
   const created = new Set(instruments.map((_, i) => i).filter(i => !late[i]));
-  const intervals = singleRound ? 1 : rng.range(1, 5);
+  const intervals = singleRound ? 1 : rng.range(1, 8);
   for (let interval = 0; interval < intervals; interval++) {
     for (let n = rng.range(0, 14); n > 0; n--) {
       const pending = instruments.map((_, i) => i).filter(i => !created.has(i));

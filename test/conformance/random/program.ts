@@ -57,7 +57,11 @@ export interface BatchSpec {
 
 export type Step =
   | { op: 'create'; inst: number }
-  | { op: 'record'; inst: number; value: number; attrs: number; reorder: boolean; reuse: boolean }
+  /**
+   * `order`: which permutation of the set's keys the call uses (0: as generated).
+   * `reuse`: the same object for every such call (per set and order), frozen if `freeze`.
+   */
+  | { op: 'record'; inst: number; value: number; attrs: number; order: number; reuse: boolean; freeze: boolean }
   | { op: 'table'; inst: number; entries: [number, number][] }
   | { op: 'batch-table'; batch: number; entries: [number, number, number][] }
   | { op: 'callback'; inst: number; on: boolean }

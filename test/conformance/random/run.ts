@@ -79,10 +79,21 @@ export function worldConfig(program: Program): WorldConfig {
   return { readers: program.readers.map(readerConfig), views: program.views.length > 0 ? program.views.map(viewOptions) : undefined };
 }
 
-function materialise(spec: AttrSpec, reversed: boolean): Attributes {
+/** The `order`-th permutation of `items` (factorial number system; 0 is the identity). */
+function permute<T>(items: readonly T[], order: number): T[] {
+  const rest = Array.from(items);
+  const out: T[] = [];
+  for (let n = rest.length; n > 0; n--) {
+    out.push(rest.splice(order % n, 1)[0]);
+    order = Math.floor(order / n);
+  }
+  return out;
+}
+
+/** A fresh attributes object for `spec`, keys in the `order`-th permutation (arrays copied too). */
+function materialise(spec: AttrSpec, order: number): Attributes {
   const out: Attributes = {};
-  const pairs = reversed ? Array.from(spec).reverse() : spec;
-  for (const [key, value] of pairs) out[key] = Array.isArray(value) ? Array.from(value as unknown[]) : value;
+  for (const [key, value] of permute(spec, order)) out[key] = Array.isArray(value) ? Array.from(value as unknown[]) : value;
   return out;
 }
 
@@ -95,8 +106,8 @@ export async function execute(program: Program, w: World): Promise<void> {
   const callbacks = new Map<number, (r: ObservableResult) => void>();
   const batchTables = new Map<number, [number, number, number][]>();
   const batchCallbacks = new Map<number, (r: BatchObservableResult) => void>();
-  const reused = new Map<number, Attributes>();
-  const attrs = (index: number) => materialise(program.attributes[index], false);
+  const reused = new Map<string, Attributes>();
+  const attrs = (index: number) => materialise(program.attributes[index], 0);
 
   for (const step of program.steps) {
     switch (step.op) {
@@ -124,10 +135,16 @@ export async function execute(program: Program, w: World): Promise<void> {
       case 'record': {
         let a: Attributes;
         if (step.reuse) {
-          a = reused.get(step.attrs) ?? materialise(program.attributes[step.attrs], false);
-          reused.set(step.attrs, a);
+          const key = `${step.attrs}:${step.order}:${step.freeze}`;
+          let cached = reused.get(key);
+          if (cached === undefined) {
+            cached = materialise(program.attributes[step.attrs], step.order);
+            if (step.freeze) Object.freeze(cached);
+            reused.set(key, cached);
+          }
+          a = cached;
         } else {
-          a = materialise(program.attributes[step.attrs], step.reorder);
+          a = materialise(program.attributes[step.attrs], step.order);
         }
         instruments[step.inst]?.record(step.value, a);
         break;
