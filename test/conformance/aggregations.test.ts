@@ -1,7 +1,7 @@
 // Every instrument kind x aggregation x temporality, chosen through a view and
 // through the reader's selectors, with an INT and a DOUBLE instrument side by side.
 import { type Attributes, ValueType } from '@opentelemetry/api';
-import type { InstrumentType } from '@opentelemetry/sdk-metrics';
+import { AggregationType, type InstrumentType } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type World, type WorldConfig, expectConformance, useFakeDate } from './harness.js';
 import { AGGREGATIONS, ALL_KINDS, type AnyInstrument, createInstrument, isAsync, isMonotonicKind } from './kinds.js';
@@ -89,3 +89,62 @@ for (const kind of ALL_KINDS) {
     }
   });
 }
+
+describe('edge values', () => {
+  const EXTREMES = [
+    Number.MIN_VALUE,
+    2 ** -1074 * 3,
+    2 ** -1022,
+    2 ** -1022 * 1.5,
+    2 ** -1021,
+    1e-300,
+    0.5,
+    1,
+    1.0000001,
+    2,
+    3,
+    4,
+    1024,
+    2 ** 52 + 1,
+    1e300,
+    2 ** 1023,
+    Number.MAX_VALUE,
+  ];
+  for (const maxSize of [2, 3, 4, 20, 160]) {
+    it(`exponential histogram, maxSize ${maxSize}: subnormals, powers of two, the largest doubles`, async () => {
+      const config: WorldConfig = {
+        readers: [{ aggregation: () => ({ type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize } }) }],
+      };
+      await expectConformance(config, async w => {
+        const h = w.meter('edges').createHistogram('h');
+        const g = w.meter('edges').createGauge('g');
+        EXTREMES.forEach((v, i) => {
+          h.record(v, { set: i % 3 });
+          h.record(v, { all: true });
+          g.record(i % 2 === 0 ? -v : v, { all: true });
+          g.record(-v, { set: i % 4 });
+        });
+        w.advance(10);
+        await w.collect();
+      });
+    });
+  }
+  it('explicit bucket histogram: values on the boundaries fall in the bucket below', async () => {
+    await expectConformance(
+      {
+        views: [
+          { instrumentName: 'custom', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [-1, 0, 0.1, 1, 1, 10] } } },
+        ],
+      },
+      async w => {
+        const m = w.meter('edges');
+        const byDefault = m.createHistogram('default');
+        const custom = m.createGauge('custom');
+        for (const v of [0, 5, 10, 25, 10_000, 10_000.000001, 4.999999, 0.1, 0.30000000000000004]) byDefault.record(v);
+        for (const v of [-1, -1.5, 0, 0.1, 0.1 + Number.EPSILON, 1, 10, 11, -0]) custom.record(v, { v: String(v) });
+        w.advance(10);
+        await w.collect();
+      },
+    );
+  });
+});

@@ -254,3 +254,24 @@ for (const [readersName, readers] of READER_SETS) {
     }
   });
 }
+
+describe('concurrent collections', () => {
+  it('two readers collecting at once', async () => {
+    await expectConformance({ readers: [{ temporality: 'cumulative' }, { temporality: 'delta' }] }, async (w: World) => {
+      const m = w.meter('concurrent');
+      let tick = 1;
+      m.createObservableCounter('oc').addCallback(async r => {
+        await Promise.resolve();
+        r.observe(tick * 10, { k: 'v' });
+      });
+      m.createObservableGauge('og').addCallback(r => r.observe(tick));
+      const c = m.createCounter('c');
+      for (let i = 0; i < 3; i++) {
+        tick = i + 1;
+        c.add(i, { k: 'v' });
+        w.advance(100);
+        await Promise.all([w.collect(0), w.collect(1)]);
+      }
+    });
+  });
+});
