@@ -165,6 +165,19 @@ describe('DIFFERENCES.md: values and attributes', () => {
     expect(fast.notes).toEqual(['returned', 'returned', 'returned']);
   });
 
+  it('5. advice that is not an array does not throw', async () => {
+    const { sdk, fast } = await bothRuns({}, async w => {
+      try {
+        w.meter('m').createHistogram('bad.advice', { advice: { explicitBucketBoundaries: 'x' as never } });
+        w.note('returned');
+      } catch (err) {
+        w.note(`threw ${(err as Error).name}`);
+      }
+    });
+    expect(sdk.notes).toEqual(['threw TypeError']);
+    expect(fast.notes).toEqual(['returned']);
+  });
+
   it('6. the sign of zero in min and max', async () => {
     const { sdk, fast } = await bothRuns({}, async w => {
       const h = w.meter('m').createGauge('g');
