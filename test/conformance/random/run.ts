@@ -1,6 +1,6 @@
 // Interprets a Program against one world (one SDK). Everything the program
 // creates (attribute objects, processors, callbacks) is created afresh per run.
-import type { Attributes, BatchObservableResult, Meter, ObservableResult } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, BatchObservableResult, Meter, ObservableResult } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import {
   type AggregationOption,
@@ -62,9 +62,8 @@ function customProcessor(variant: 'stringify-numbers' | 'add-key' | 'drop-arrays
 }
 
 function processor(spec: ProcessorSpec): IAttributesProcessor {
-  if (spec.kind === 'allow') return createAllowListAttributesProcessor(spec.keys);
-  if (spec.kind === 'deny') return createDenyListAttributesProcessor(spec.keys);
-  return customProcessor(spec.variant);
+  if (spec.kind === 'custom') return customProcessor(spec.variant);
+  return spec.kind === 'allow' ? createAllowListAttributesProcessor(spec.keys) : createDenyListAttributesProcessor(spec.keys);
 }
 
 function viewOptions(spec: ViewSpec): ViewOptions {
@@ -93,7 +92,7 @@ function permute<T>(items: readonly T[], order: number): T[] {
 /** A fresh attributes object for `spec`, keys in the `order`-th permutation (arrays copied too). */
 function materialise(spec: AttrSpec, order: number): Attributes {
   const out: Attributes = {};
-  for (const [key, value] of permute(spec, order)) out[key] = Array.isArray(value) ? Array.from(value as unknown[]) : value;
+  for (const [key, value] of permute(spec, order)) out[key] = Array.isArray(value) ? (Array.from(value as unknown[]) as AttributeValue) : value;
   return out;
 }
 
