@@ -1,9 +1,12 @@
 // Provider lifecycle: forceFlush, shutdown (once; a second call warns),
-// getMeter after shutdown (a no-op meter), collecting after shutdown, and
-// the provider without readers.
+// getMeter after shutdown (a no-op meter), collecting after shutdown, the
+// provider without readers, and the push path (PeriodicExportingMetricReader).
 import { DiagLogLevel, diag } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
-import { type World, expectConformance, useFakeDate } from './harness.js';
+import { FastMeterProvider } from '@fastmeter/sdk';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IMPLS, RESOURCE, T0, type World, expectConformance, useFakeDate } from './harness.js';
+import { describeDifferences, normaliseCollection } from './normalise.js';
 
 useFakeDate({ beforeAll, afterAll });
 
@@ -107,5 +110,32 @@ describe('lifecycle', () => {
         sameSchema: p.getMeter('a', '1', { schemaUrl: 'x' }) === p.getMeter('a', '1', { schemaUrl: 'x' }),
       });
     });
+  });
+});
+
+describe('push export through PeriodicExportingMetricReader', () => {
+  it('forceFlush and shutdown export the same data to an InMemoryMetricExporter', async () => {
+    const exported: Record<string, unknown[]> = {};
+    for (const impl of IMPLS) {
+      vi.setSystemTime(T0);
+      const exporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
+      const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+      const options = { resource: RESOURCE, readers: [reader] };
+      const provider = impl === 'sdk-metrics' ? new MeterProvider(options) : new FastMeterProvider(options);
+      const m = provider.getMeter('push', '1.0.0');
+      const c = m.createCounter('requests');
+      const h = m.createHistogram('latency', { unit: 'ms' });
+      m.createObservableGauge('temperature').addCallback(r => r.observe(21.5, { room: 'a' }));
+      c.add(2, { route: '/a' });
+      h.record(12, { route: '/a' });
+      vi.setSystemTime(T0 + 1000);
+      await provider.forceFlush();
+      c.add(3, { route: '/b' });
+      vi.setSystemTime(T0 + 2000);
+      await provider.shutdown();
+      exported[impl] = exporter.getMetrics().map((rm: ResourceMetrics) => normaliseCollection({ resourceMetrics: rm, errors: [] }));
+    }
+    expect(exported['sdk-metrics']).toHaveLength(2);
+    expect(describeDifferences(exported['sdk-metrics'], exported.fastmeter)).toEqual([]);
   });
 });
