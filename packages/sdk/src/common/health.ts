@@ -11,7 +11,7 @@ export const DropReason = {
   NAN: 'nan',
   /** +Infinity or -Infinity. */
   INFINITE: 'infinite',
-  /** A negative value on a monotonic instrument (Counter, Histogram). */
+  /** A negative value on a monotonic instrument (Counter, Histogram), or a negative ObservableCounter total. */
   NEGATIVE: 'negative',
   /** The attributes argument is not an object (null, a string, ...). */
   INVALID_ATTRIBUTES: 'invalid_attributes',
