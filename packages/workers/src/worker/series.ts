@@ -1,0 +1,93 @@
+// One instrument's series as seen from one worker: attributes -> value-word
+// offset of the shared series, through the local trie; a miss interns the set
+// in shared memory (registry.ts) and caches the answer.
+import type { Attributes } from '@opentelemetry/api';
+import { ByteWriter, seriesHash, writeAttributes } from '../common/encode.js';
+import { type Warnings, describe } from '../common/warn.js';
+import { BUSY, CLOSED, OVERFLOW, type Registry, type SharedInstrument } from '../shared/registry.js';
+import { normalizeAttributes } from './normalize.js';
+import { AttributeTrie } from './trie.js';
+
+const scratch = new ByteWriter();
+
+export class LocalSeries {
+  readonly trie = new AttributeTrie();
+  /** Offset of the empty attribute set, or -1 until first used. */
+  emptyOff = -1;
+  /** Measurements dropped here (invalid attributes, a stalled writer). */
+  dropped = 0;
+  /** Cached paths at most (overflowed sets are not cached past it). */
+  private readonly _maxPaths: number;
+
+  constructor(
+    readonly shared: SharedInstrument,
+    private readonly _registry: Registry,
+    private readonly _name: string,
+    private readonly _warnings: Warnings,
+  ) {
+    this._maxPaths = shared.limit * 4 + 64;
+  }
+
+  /** Offset for `attributes`; -1 drops the measurement (already counted and reported). */
+  get(attributes: Attributes | undefined): number {
+    if (attributes === undefined) {
+      const off = this.emptyOff;
+      return off >= 0 ? off : this.miss({});
+    }
+    if (typeof attributes !== 'object' || attributes === null) return this._drop(`attributes must be an object, got ${describe(attributes)}`);
+    let off: number;
+    try {
+      off = this.trie.find(attributes);
+    } catch (err) {
+      return this._drop(`reading the attributes threw: ${describe((err as Error)?.message ?? err)}`);
+    }
+    return off >= 0 ? off : this.miss(attributes);
+  }
+
+  miss(attributes: object): number {
+    if (Array.isArray(attributes)) return this._drop('attributes must be an object, got an array');
+    let norm: ReturnType<typeof normalizeAttributes>;
+    try {
+      norm = normalizeAttributes(attributes);
+    } catch (err) {
+      return this._drop(`reading the attributes threw: ${describe((err as Error)?.message ?? err)}`);
+    }
+    if (norm.removed > 0) {
+      this._warnings.warn(`attr:${this._name}`, `fastmeter: "${this._name}" in a worker: ${norm.removed} invalid attribute(s) removed`);
+    }
+    const { keys, values, canonical } = norm;
+    let off = this.trie.findPairs(keys, values, canonical);
+    if (off < 0) {
+      const w = scratch.reset();
+      writeAttributes(w, keys, values, canonical);
+      const bytes = w.bytes();
+      off = this._registry.series(this.shared, bytes, seriesHash(this.shared.id, bytes));
+      if (off === CLOSED) {
+        this.dropped++;
+        return -1;
+      }
+      if (off === BUSY) {
+        return this._drop('another thread held the attribute set being created for over 1 s (it may have been terminated while creating it)');
+      }
+      if (off === OVERFLOW) {
+        off = this.shared.overflowOff;
+        if (off < 0) return this._drop('no overflow series (shared memory full)');
+        this._warnings.warn(
+          `overflow:${this._name}`,
+          `fastmeter: "${this._name}" reached its cardinality limit of ${this.shared.limit} (or the shared series capacity); new attribute sets are aggregated into { "otel.metric.overflow": true }`,
+        );
+        if (this.trie.paths >= this._maxPaths) return off;
+      }
+      this.trie.insert(keys, values, off, canonical);
+    }
+    if (norm.clean && this.trie.paths < this._maxPaths) this.trie.insert(norm.walkKeys, norm.walkValues, off);
+    if (keys.length === 0) this.emptyOff = off;
+    return off;
+  }
+
+  private _drop(detail: string): number {
+    this.dropped++;
+    this._warnings.warn(`drop-attr:${this._name}`, `fastmeter: dropped a measurement on "${this._name}" in a worker: ${detail}`);
+    return -1;
+  }
+}
