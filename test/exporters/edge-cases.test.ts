@@ -12,8 +12,8 @@
 //     phase 2: sdk-metrics' second reader reports 14 (it adds the restarted total to
 //     its memo) while its OTLP reader reports 4 with a new start time; fastmeter
 //     reports 4 with a new start time to both. That is an sdk-metrics bug.
-//   * `obs.hist` (histogram view on an observable gauge): a fastmeter bug, see the
-//     it.fails tests at the end.
+//   * `obs.hist` (histogram view on an observable gauge): was a fastmeter bug (each
+//     collection's observation added up); regression tests at the end.
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -278,19 +278,18 @@ describe('edge cases, exact values (FastMeterProvider, Prometheus + OTLP cumulat
   });
 });
 
-// ---- fastmeter bug: histogram views on observable instruments ----------------------
+// ---- regression: histogram views on observable instruments accumulated observations ----
 //
 // sdk-metrics treats each collection's observations as the whole state of an
 // asynchronous series (DeltaMetricProcessor.batchCumulate builds a fresh one-sample
 // accumulation per observation and diffs it against the previous one), so a
 // histogram view on an ObservableGauge reports the current observations: count 1
-// per series and collection. fastmeter adds every observation as one more sample
-// (MetricStream.observe, default branch: recordSample into the shared cells), so
-//   1. the count grows with every collection (1, 2, 3, ...), and
-//   2. with several readers, the observations made for one reader's collection are
-//      drained into every reader's state: a Prometheus scrape changes what the OTLP
-//      reader exports.
-describe('histogram view on an observable gauge (fastmeter bug: observations accumulate across collections and readers)', () => {
+// per series and collection. fastmeter used to add every observation as one more
+// sample, so the count grew with every collection (1, 2, 3), and with several
+// readers a Prometheus scrape changed what the OTLP reader exported (3, 6, 7).
+// Fixed in MetricStream: the series holds the latest observation and readers
+// take it instead of adding it.
+describe('regression: histogram view on an observable gauge accumulated observations across collections and readers', () => {
   const VIEW = [EDGE_VIEWS[EDGE_VIEWS.length - 1]];
 
   function observedGauge(provider: FastMeterProvider | MeterProvider) {
@@ -322,11 +321,11 @@ describe('histogram view on an observable gauge (fastmeter bug: observations acc
     expect(await counts('sdk-metrics', 2)).toEqual(['1', '1', '1']);
   });
 
-  it.fails('fastmeter: each collection reports the current observation (today: 1, 2, 3)', async () => {
+  it('fastmeter: each collection reports the current observation (was: 1, 2, 3)', async () => {
     expect(await counts('fastmeter', 0)).toEqual(['1', '1', '1']);
   });
 
-  it.fails('fastmeter: Prometheus scrapes do not change what the OTLP reader exports (today: 3, 6, 7)', async () => {
+  it('fastmeter: Prometheus scrapes do not change what the OTLP reader exports (was: 3, 6, 7)', async () => {
     const alone = await counts('fastmeter', 0);
     expect(await counts('fastmeter', 2)).toEqual(alone);
   });

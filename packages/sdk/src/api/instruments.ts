@@ -57,6 +57,7 @@ export class FastGauge implements Gauge {
 
 /** ObservableCounter, ObservableUpDownCounter and ObservableGauge. */
 export class FastObservable implements Observable {
+  readonly [kInternals]: InstrumentInternals;
   private readonly _target: ObservableTarget;
 
   constructor(
@@ -65,6 +66,7 @@ export class FastObservable implements Observable {
     private readonly _callbacks: CallbackRegistry,
     health: Health,
   ) {
+    this[kInternals] = { streams, descriptor, health, processors: [] };
     const int = descriptor.valueType === ValueType.INT;
     this._target = {
       name: descriptor.name,

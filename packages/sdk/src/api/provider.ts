@@ -42,6 +42,14 @@ export interface FastMeterProviderOptions {
   internBudget?: number;
   /** Export fastmeter's own metrics under the meter "fastmeter" (see the README). Default: false. */
   selfMetrics?: boolean;
+  /**
+   * Opt-in eviction for cumulative streams: a series that receives no
+   * measurement (or observation) for `idleCollections` consecutive collections
+   * of its stream, by any reader, is removed from the export and frees its slot;
+   * if it comes back it is a new series with a new start time. Delta streams
+   * always reclaim series idle for one interval. Default: off, as in sdk-metrics.
+   */
+  cumulativeEviction?: { idleCollections: number };
   /** Accepted for compatibility with sdk-metrics' options; fastmeter's own self-metrics are documented in the README. */
   sdkMetricsEnabled?: boolean;
 }
@@ -63,6 +71,15 @@ function optionLimit(name: string, value: unknown, fallback: number): number {
     throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `${name} must be a non-negative number, got ${String(value)}`);
   }
   return value;
+}
+
+function evictionOption(option: FastMeterProviderOptions['cumulativeEviction']): number {
+  if (option === undefined) return 0;
+  const n = option?.idleCollections;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 0xfffe) {
+    throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `cumulativeEviction.idleCollections must be an integer from 1 to 65534, got ${String(n)}`);
+  }
+  return n;
 }
 
 function checkReader(reader: unknown, i: number): IMetricReader {
@@ -115,6 +132,7 @@ export class FastMeterProvider implements MeterProvider {
       limits,
       processors,
       collectHooks: [],
+      evictIdleCollections: evictionOption(options.cumulativeEviction),
     };
     for (const slot of readers) slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));
     if (options.selfMetrics === true) {

@@ -18,6 +18,8 @@ export interface ProviderState {
   readonly health: Health;
   readonly limits: AttributeLimits;
   readonly processors: readonly MeasurementProcessor[];
+  /** Cumulative eviction: collections without a measurement after which a cumulative series is evicted (0: never). */
+  readonly evictIdleCollections: number;
   /** Run at the start of every collection, before observable callbacks (see FastMeterProvider.addCollectHook). */
   readonly collectHooks: CollectHook[];
 }

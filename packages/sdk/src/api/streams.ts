@@ -154,7 +154,7 @@ function findOrCreate(state: ProviderState, streams: Map<string, MetricStream[]>
     unserved = rest;
   }
   if (unserved.length === 0) return found;
-  const stream = new MetricStream(c.descriptor, c.spec, unserved, c.limit, isAsync, state, c.mapping);
+  const stream = new MetricStream(c.descriptor, c.spec, unserved, c.limit, isAsync, state, c.mapping, state.evictIdleCollections);
   if (existing === undefined) streams.set(c.descriptor.name, [stream]);
   else existing.push(stream);
   found.push(stream);

@@ -70,6 +70,11 @@ export class MetricStream implements SeriesListener {
   /** readerIndex -> that reader's state. */
   private readonly _stateOf: (CumulativeState | DeltaState | undefined)[] = [];
   private readonly _isAsync: boolean;
+  /** Observable streams with a histogram aggregation: readers take the latest observation, not a sum of them. */
+  private readonly _replaces: boolean;
+  /** Cumulative eviction: collections each live series has gone without a measurement (null when off). */
+  private _idle: Uint16Array | null = null;
+  private readonly _evictAfter: number;
   private readonly _health: Health;
 
   constructor(
@@ -81,6 +86,8 @@ export class MetricStream implements SeriesListener {
     ctx: InternContext,
     /** How a view maps attributes before interning. */
     readonly mapping: AttributeMapping = { kind: 'none' },
+    /** Evict cumulative series that saw no measurement for this many collections; 0 keeps them. */
+    evictIdleCollections = 0,
   ) {
     this.descriptor = descriptor;
     this.spec = spec;
@@ -102,6 +109,9 @@ export class MetricStream implements SeriesListener {
       this._memo = new Float64Array(0);
       this._hasMemo = new Uint8Array(0);
     }
+    this._replaces = isAsync && (spec.kind === 'histogram' || spec.kind === 'exponential');
+    this._evictAfter = this._cumulative !== null ? Math.max(0, Math.floor(evictIdleCollections)) : 0;
+    if (this._evictAfter > 0) this._idle = new Uint16Array(0);
     this.series = new SeriesSpace(limit, descriptor.name, ctx, this, mapping.kind === 'filter' ? mapping.keep : null);
   }
 
@@ -126,6 +136,7 @@ export class MetricStream implements SeriesListener {
       cum.startMs[sid] = this.now();
     }
     if (this._hasMemo !== null) this._hasMemo[sid] = 0;
+    if (this._idle !== null) this._idle[sid] = 0;
   }
 
   now(): number {
@@ -159,6 +170,11 @@ export class MetricStream implements SeriesListener {
     if (this._memo !== null) {
       this._memo = growF64(this._memo, cap);
       this._hasMemo = growU8(this._hasMemo as Uint8Array, cap);
+    }
+    if (this._idle !== null) {
+      const idle = new Uint16Array(cap);
+      idle.set(this._idle);
+      this._idle = idle;
     }
   }
 
@@ -217,8 +233,10 @@ export class MetricStream implements SeriesListener {
         (this.cells as unknown as { values: Float64Array }).values[sid] = value;
         return;
       default:
-        // A view put a histogram on an observable instrument: each observation is one sample.
+        // A view put a histogram on an observable instrument: the series holds the
+        // current observation as one sample, replaced by each collection's callback.
         if (this.touched[sid] === 0) this.firstTouch(sid);
+        this.cells.clear(sid);
         recordSample(this.cells, sid, value);
     }
   }
@@ -260,6 +278,8 @@ export class MetricStream implements SeriesListener {
     const state = this._stateOf[readerIndex];
     if (state === undefined) return undefined;
     if (this.layout === Layout.SHARED) this._drain();
+    else if (this._idle !== null) this._age(this.touched, true);
+    if (this._idle !== null) this._evict();
     const points: DataPoint<unknown>[] = [];
     const attributes = this.series.materialize();
     const n = this.series.highWater;
@@ -298,15 +318,18 @@ export class MetricStream implements SeriesListener {
     const n = this.series.highWater;
     const touched = this.touched;
     const cum = this._cumulative;
+    if (this._idle !== null) this._age(touched, false);
     for (let sid = 0; sid < n; sid++) {
       if (touched[sid] === 0) continue;
       const first = this.firstMs[sid];
       if (cum !== null) {
+        if (this._replaces) cum.cells.clear(sid);
         const replaced = cum.cells.mergeFrom(this.cells, sid);
         if (cum.exists[sid] === 0 || replaced) cum.startMs[sid] = first;
         cum.exists[sid] = 1;
       }
       for (const d of this._deltas) {
+        if (this._replaces) d.cells.clear(sid);
         const replaced = d.cells.mergeFrom(this.cells, sid);
         if (d.pending[sid] === 0 || replaced) d.pendingStartMs[sid] = first;
         d.pending[sid] = 1;
@@ -314,6 +337,68 @@ export class MetricStream implements SeriesListener {
       this.cells.clear(sid);
       touched[sid] = 0;
     }
+  }
+
+  /** Eviction bookkeeping at each collection: a measured series is fresh again, the others age by one. */
+  private _age(touched: Uint8Array, consume: boolean): void {
+    const idle = this._idle as Uint16Array;
+    const n = this.series.highWater;
+    for (let sid = 0; sid < n; sid++) {
+      if (touched[sid] === 1) {
+        idle[sid] = 0;
+        if (consume) touched[sid] = 0;
+      } else if (idle[sid] < 0xffff) {
+        idle[sid]++;
+      }
+    }
+  }
+
+  /**
+   * Cumulative eviction (opt-in): series that went `evictIdleCollections`
+   * collections without a measurement leave the export. One that returns is a
+   * new series with a new start time. Pinned series and series with data no
+   * delta reader has collected yet are kept.
+   */
+  private _evict(): void {
+    const idle = this._idle as Uint16Array;
+    const n = this.series.highWater;
+    const dead: number[] = [];
+    for (let sid = 0; sid < n; sid++) {
+      if (idle[sid] < this._evictAfter || !this.series.isLive(sid) || this.series.isPinned(sid)) continue;
+      if (this._deltas.some(d => d.pending[sid] === 1)) continue;
+      dead.push(sid);
+    }
+    if (dead.length > 0) this._release(dead, 'evicted');
+  }
+
+  /** Removes one series now (removeSeries()): its data leaves every reader. False when a bound handle holds it. */
+  remove(sid: number): boolean {
+    if (!this.series.isLive(sid) || this.series.isPinned(sid)) return false;
+    this._release([sid], 'removed');
+    return true;
+  }
+
+  private _release(dead: readonly number[], reason: 'reclaimed' | 'evicted' | 'removed'): void {
+    const isDead = new Uint8Array(this.series.highWater);
+    const cum = this._cumulative;
+    for (const sid of dead) {
+      isDead[sid] = 1;
+      this.cells.clear(sid);
+      this.touched[sid] = 0;
+      if (cum !== null) {
+        cum.exists[sid] = 0;
+        if (cum.cells !== this.cells) cum.cells.clear(sid);
+      }
+      for (const d of this._deltas) {
+        d.reported[sid] = 0;
+        if (this.layout !== Layout.SINGLE_DELTA) {
+          d.pending[sid] = 0;
+          d.cells.clear(sid);
+        }
+      }
+      if (this._idle !== null) this._idle[sid] = 0;
+    }
+    this.series.release(sid => isDead[sid] === 1, dead, reason);
   }
 
   /** Delta-only streams: series that saw no measurement in the last interval give their id back. */
@@ -331,14 +416,7 @@ export class MetricStream implements SeriesListener {
       }
       if (idle) dead.push(sid);
     }
-    if (dead.length === 0) return;
-    const isDead = new Uint8Array(n);
-    for (const sid of dead) {
-      isDead[sid] = 1;
-      this.cells.clear(sid);
-      for (const d of this._deltas) d.reported[sid] = 0;
-    }
-    this.series.release(sid => isDead[sid] === 1, dead);
+    if (dead.length > 0) this._release(dead, 'reclaimed');
   }
 
   private _metricData(aggregationTemporality: AggregationTemporality, dataPoints: DataPoint<unknown>[]): MetricData {

@@ -114,6 +114,25 @@ export class SeriesSpace {
     return sid;
   }
 
+  /** The series of `attributes` if it exists; never creates one, counts nothing, never throws. */
+  peek(attributes: Attributes | undefined): number {
+    if (attributes === undefined) return this.emptySid;
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return -1;
+    try {
+      const sid = this._keep === null ? this._trie.find(attributes) : this._trie.findFiltered(attributes, this._keep);
+      if (sid >= 0) return sid;
+      const { keys, values, canonical } = normalizeAttributes(attributes, this._ctx.limits, this._keep);
+      const primary = this._primary.get(JSON.stringify(canonical.map(i => keys[i])));
+      if (primary === undefined) return -1;
+      return this._trie.findPairs(
+        primary,
+        primary.map(k => values[keys.indexOf(k)]),
+      );
+    } catch {
+      return -1;
+    }
+  }
+
   private _insert(keys: readonly string[], values: readonly unknown[], leaf: number): void {
     if (this._trie.insert(keys, values, leaf)) {
       this.paths++;

@@ -27,4 +27,12 @@ describe('24-hour soak (simulated)', () => {
     expect(growth).toBeLessThan(HEAP_GROWTH_LIMIT);
     console.log(`soak: ${r.collections} collections, ${r.recorded} measurements, heap growth after the first hour ${(growth / 1024).toFixed(0)} KiB`);
   });
+
+  it('with cumulativeEviction, the cumulative stream holds only recently active series all day', () => {
+    // 40 users are active each minute; idle for 60 collections (1 simulated minute) means evicted.
+    const r = soak('86400', '60');
+    expect(r.deltaTotal).toBe(r.recorded);
+    expect(r.maxPoints).toBeLessThanOrEqual(2 * 40 * 1 + 1);
+    expect(Math.max(...r.samples, r.heapEnd) - r.heapAfterWarmup).toBeLessThan(HEAP_GROWTH_LIMIT);
+  });
 });
