@@ -506,4 +506,25 @@ describe('DIFFERENCES.md: temporality and aggregation details', () => {
     expect(scopeName(sdk)).toBeUndefined();
     expect(scopeName(fast)).toBe('');
   });
+
+  it('23. key order of exported attributes when one key set is used in several orders', async () => {
+    const keyOrders: Record<string, string[][]> = {};
+    const { sdk, fast } = await bothRuns({}, async w => {
+      const c = w.meter('m').createCounter('c');
+      c.add(1, { a: 1, b: 1 });
+      c.add(1, { b: 2, a: 2 }); // a new series of the same key set, keys in the other order
+      w.advance(10);
+      const result = await w.collect();
+      keyOrders[w.impl] = result.resourceMetrics.scopeMetrics[0].metrics[0].dataPoints.map(p => Object.keys(p.attributes));
+    });
+    expect(keyOrders['sdk-metrics']).toEqual([
+      ['a', 'b'],
+      ['b', 'a'],
+    ]);
+    expect(keyOrders.fastmeter).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+    expect(compareWorlds(sdk, fast)).toEqual([]); // same sets and values
+  });
 });
