@@ -334,22 +334,29 @@ describe('DIFFERENCES.md: views', () => {
 
 describe('DIFFERENCES.md: observable instruments', () => {
   it('14. a histogram on an observable instrument holds the current observation', async () => {
-    const { sdk, fast } = await bothRuns(
-      { views: [{ instrumentName: 'g', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [10] } } }] },
-      async w => {
-        let v = 5;
-        w.meter('m')
-          .createObservableGauge('g')
-          .addCallback(r => r.observe(v));
-        for (const x of [5, 20, 20]) {
-          v = x;
-          w.advance(10);
-          await w.collect();
-        }
-      },
-    );
-    expect(points(sdk, 2, 'g')[0].value).toMatchObject({ count: 1, min: 5, max: 5, buckets: { counts: [0, 1] } });
-    expect(points(fast, 2, 'g')[0].value).toMatchObject({ count: 1, min: 20, max: 20, buckets: { counts: [0, 1] } });
+    for (const temporality of ['cumulative', 'delta'] as const) {
+      const { sdk, fast } = await bothRuns(
+        {
+          readers: [{ temporality }],
+          views: [{ instrumentName: 'c', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [10] } } }],
+        },
+        async w => {
+          let v = 5;
+          w.meter('m')
+            .createObservableCounter('c')
+            .addCallback(r => r.observe(v));
+          for (const x of [5, 20]) {
+            v = x;
+            w.advance(10);
+            await w.collect();
+          }
+        },
+      );
+      expect(points(fast, 1, 'c')[0].value, temporality).toMatchObject({ count: 1, min: 20, max: 20, sum: 20, buckets: { counts: [0, 1] } });
+      expect(points(sdk, 1, 'c')[0].value, temporality).toMatchObject(
+        temporality === 'cumulative' ? { count: 1, min: 5, max: 5, sum: 20, buckets: { counts: [0, 1] } } : { count: 0, sum: 15, buckets: { counts: [-1, 1] } },
+      );
+    }
   });
 
   it('15. a negative ObservableCounter total is dropped', async () => {
