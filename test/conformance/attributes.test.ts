@@ -3,8 +3,9 @@
 // without a view's key filter.
 import type { Attributes } from '@opentelemetry/api';
 import { createAllowListAttributesProcessor, createDenyListAttributesProcessor } from '@opentelemetry/sdk-metrics';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type WorldConfig, type World, expectConformance, useFakeDate } from './harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type World, type WorldConfig, bothRuns, expectConformance, useFakeDate } from './harness.js';
+import type { Approx } from './normalise.js';
 
 useFakeDate({ beforeAll, afterAll });
 
@@ -96,4 +97,49 @@ describe('attribute sets', () => {
       await expectConformance(config, attributesScenario);
     });
   }
+});
+
+describe('a reused attributes object mutated between calls (sdk-metrics exports the mutated object: DIFFERENCES.md 2)', () => {
+  it('records each call into the series of the values it had at the call', async () => {
+    const { sdk, fast } = await bothRuns({ readers: [{ temporality: 'cumulative' }, { temporality: 'delta' }] }, async w => {
+      const c = w.meter('m').createCounter('c');
+      const labels: Attributes = { route: '/a', code: 200 };
+      for (let i = 0; i < 12; i++) {
+        labels.route = `/${'abc'[i % 3]}`;
+        labels.code = i % 2 === 0 ? 200 : 500;
+        if (i === 7) delete labels.code;
+        if (i === 9) labels.extra = true;
+        c.add(i + 1, labels);
+      }
+      w.advance(10);
+      await w.collectAll();
+    });
+    const valuesOf = (w: World, i: number) =>
+      (w.collections[i].data.scopes as { metrics: { dataPoints: { value: Approx }[] }[] }[])[0].metrics[0].dataPoints
+        .map(p => p.value.value)
+        .sort((x, y) => x - y);
+    const seriesOf = (w: World, i: number) =>
+      (w.collections[i].data.scopes as { metrics: { dataPoints: { attributes: unknown; value: Approx }[] }[] }[])[0].metrics[0].dataPoints.map(p => [
+        p.attributes,
+        p.value.value,
+      ]);
+    for (const i of [0, 1]) {
+      expect(valuesOf(fast, i)).toEqual(valuesOf(sdk, i));
+      const sorted = (rows: unknown[]) => rows.map(r => JSON.stringify(r)).sort();
+      expect(sorted(seriesOf(fast, i))).toEqual(
+        sorted([
+          [{ code: 200, route: '/a' }, 1 + 7],
+          [{ code: 500, route: '/b' }, 2],
+          [{ code: 200, route: '/c' }, 3 + 9],
+          [{ code: 500, route: '/a' }, 4],
+          [{ code: 200, route: '/b' }, 5],
+          [{ code: 500, route: '/c' }, 6],
+          [{ route: '/b' }, 8],
+          [{ code: 500, extra: true, route: '/a' }, 10],
+          [{ code: 200, extra: true, route: '/b' }, 11],
+          [{ code: 500, extra: true, route: '/c' }, 12],
+        ]),
+      );
+    }
+  });
 });
