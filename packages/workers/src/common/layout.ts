@@ -4,7 +4,8 @@
 // control (Int32Array, then bytes)
 // ┌────────────┬────────────┬──────────────────┬──────────────────────┬────────────────┬────────────────────┬─────────────┐
 // │ header     │ lane table │ instrument slots │ instrument records   │ series slots   │ series records     │ byte arena  │
-// │ 32 × i32   │ maxLanes   │ open addressing  │ maxInstruments × 16  │ open addressing│ maxSeries × 8      │ keys, names │
+// │ 32 × i32   │ maxLanes   │ open addressing  │ maxInstruments × 16  │ open addressing│ (maxSeries +       │ keys, names │
+// │            │            │                  │                      │                │  maxInstruments)×8 │             │
 // └────────────┴────────────┴──────────────────┴──────────────────────┴────────────────┴────────────────────┴─────────────┘
 //
 // values (Float64Array; an Int32Array view over the same bytes)
@@ -165,6 +166,13 @@ export class Layout {
   readonly arenaOffset: number;
   readonly controlBytes: number;
   readonly valueBytes: number;
+  /**
+   * Value words and arena bytes that attribute sets may not take, kept for the
+   * instruments and overflow series created later (so an instrument created
+   * after the sets filled shared memory still has its overflow series).
+   */
+  readonly reservedWords: number;
+  readonly reservedBytes: number;
 
   constructor(readonly config: LayoutConfig) {
     this.instSlotCount = pow2AtLeast(config.maxInstruments * 2);
@@ -174,10 +182,13 @@ export class Layout {
     this.instRecords = this.instSlots + this.instSlotCount;
     this.seriesSlots = this.instRecords + config.maxInstruments * INST_STRIDE;
     this.seriesRecords = this.seriesSlots + this.seriesSlotCount;
-    const ints = this.seriesRecords + config.maxSeries * SERIES_STRIDE;
+    // Series ids: attribute sets take 0 .. maxSeries - 1; instrument i's overflow series is maxSeries + i.
+    const ints = this.seriesRecords + (config.maxSeries + config.maxInstruments) * SERIES_STRIDE;
     this.arenaOffset = Math.ceil((ints * 4) / 8) * 8;
     this.controlBytes = this.arenaOffset + config.arenaBytes;
     this.valueBytes = config.maxLanes * config.laneWords * 8;
+    this.reservedWords = Math.min(Math.floor(config.laneWords / 8), config.maxInstruments * 48);
+    this.reservedBytes = Math.min(Math.floor(config.arenaBytes / 8), config.maxInstruments * 64);
   }
 
   static fromHeader(control: Int32Array): Layout {

@@ -12,6 +12,7 @@ import {
   I_KEY,
   I_KEY_LEN,
   I_KIND,
+  I_OVERFLOW_SID,
   I_STATE,
   INST_STRIDE,
   KIND_COUNTER,
@@ -138,6 +139,8 @@ export class Catalog {
         api = meter.createGauge(info.name, options);
     }
     this.instruments[id] = new MainInstrument(id, kind, info.name, [...info.boundaries], api);
+    const overflow = c[rec + I_OVERFLOW_SID];
+    if (overflow >= 0) this._trySeries(overflow);
     return true;
   }
 

@@ -307,5 +307,8 @@ export class Collector {
     for (let id = 0; id < nInst; id++) Atomics.compareExchange(c, layout.instRecords + id * INST_STRIDE + I_STATE, mark, STATE_ABANDONED);
     const nSeries = Math.min(Atomics.load(c, H_NEXT_SERIES), layout.config.maxSeries);
     for (let sid = 0; sid < nSeries; sid++) Atomics.compareExchange(c, layout.seriesRecords + sid * SERIES_STRIDE + S_STATE, mark, STATE_ABANDONED);
+    for (let id = 0; id < nInst; id++) {
+      Atomics.compareExchange(c, layout.seriesRecords + (layout.config.maxSeries + id) * SERIES_STRIDE + S_STATE, mark, STATE_ABANDONED);
+    }
   }
 }

@@ -258,10 +258,12 @@ export class Registry {
     c[rec + I_BLOCK] = block;
     c[rec + I_LIMIT] = limit;
     c[rec + I_SERIES] = 0;
-    // The overflow series exists from the start, so a full table never loses a measurement.
-    const sid = this._allocSeries(id, this._overflowKey, 0, block, S_FLAG_OVERFLOW);
-    c[rec + I_OVERFLOW_SID] = sid;
-    c[rec + I_OVERFLOW_OFF] = sid >= 0 ? c[this._mem.layout.seriesRecords + sid * SERIES_STRIDE + S_OFF] : -1;
+    // The overflow series exists from the start, with its own id and reserved space,
+    // so sets that find shared memory full still land somewhere.
+    const sid = c[H_MAX_SERIES] + id;
+    const ok = this._writeSeries(sid, id, this._overflowKey, 0, block, S_FLAG_OVERFLOW, 0, 0);
+    c[rec + I_OVERFLOW_SID] = ok ? sid : -1;
+    c[rec + I_OVERFLOW_OFF] = ok ? c[this._mem.layout.seriesRecords + sid * SERIES_STRIDE + S_OFF] : -1;
     Atomics.store(c, rec + I_STATE, STATE_READY);
     return id;
   }
@@ -279,18 +281,32 @@ export class Registry {
     return sid < 0 ? OVERFLOW : sid;
   }
 
-  /** A complete, ready series record (not yet in the hash table), or FULL. */
+  /** A complete, ready series record (not yet in the hash table), or FULL. Attribute sets leave the reserve to overflow series. */
   private _allocSeries(instrument: number, key: Uint8Array, hash: number, block: number, flags: number): number {
-    const c = this._c;
-    const sid = this._bump(H_NEXT_SERIES, 1, c[H_MAX_SERIES]);
+    const sid = this._bump(H_NEXT_SERIES, 1, this._c[H_MAX_SERIES]);
     if (sid < 0) return FULL;
+    const { reservedWords, reservedBytes } = this._mem.layout;
+    return this._writeSeries(sid, instrument, key, hash, block, flags, reservedWords, reservedBytes) ? sid : FULL;
+  }
+
+  private _writeSeries(
+    sid: number,
+    instrument: number,
+    key: Uint8Array,
+    hash: number,
+    block: number,
+    flags: number,
+    keepWords: number,
+    keepBytes: number,
+  ): boolean {
+    const c = this._c;
     const rec = this._mem.layout.seriesRecords + sid * SERIES_STRIDE;
     Atomics.store(c, rec + S_STATE, this._writing);
-    const off = this._bump(H_CELL_TOP, block, c[H_LANE_WORDS]);
-    const at = off < 0 ? -1 : this._bump(H_ARENA_TOP, key.length, c[H_ARENA_BYTES]);
+    const off = this._bump(H_CELL_TOP, block, c[H_LANE_WORDS] - keepWords);
+    const at = off < 0 ? -1 : this._bump(H_ARENA_TOP, key.length, c[H_ARENA_BYTES] - keepBytes);
     if (at < 0) {
       Atomics.store(c, rec + S_STATE, STATE_ABANDONED);
-      return FULL;
+      return false;
     }
     this._mem.arena.set(key, at);
     c[rec + S_HASH] = hash;
@@ -300,6 +316,6 @@ export class Registry {
     c[rec + S_OFF] = off;
     c[rec + S_FLAGS] = flags;
     Atomics.store(c, rec + S_STATE, STATE_READY);
-    return sid;
+    return true;
   }
 }
