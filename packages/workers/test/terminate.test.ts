@@ -2,7 +2,6 @@
 // totals stay exact, no point is malformed, the dead worker's lane is collected,
 // zeroed and reused, and a write it died in is completed or dropped whole.
 import { threadId } from 'node:worker_threads';
-import { metrics } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerMeterProvider } from '@fastmeter/workers';
 import { ByteWriter, seriesHash, writeAttributes } from '../src/common/encode.js';
