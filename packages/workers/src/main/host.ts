@@ -73,6 +73,7 @@ export interface WorkerMetrics {
    * Reclaims the worker's lane when it exits, however it exits (`terminate()`, an
    * uncaught error): what it recorded is collected first. Call it right after
    * `new Worker(...)`. Workers that end normally release their lane themselves.
+   * Tracking a worker twice is harmless.
    */
   track(worker: TrackableWorker): void;
   /** The same as the 'exit' event of a tracked worker, for pools that report ended thread ids. Only for threads that have ended. */
@@ -115,6 +116,7 @@ class WorkerMetricsImpl implements WorkerMetrics {
   private readonly _catalog: Catalog;
   private readonly _collector: Collector;
   private readonly _unhook: () => void;
+  private readonly _tracked = new WeakSet<object>();
   private _closed = false;
 
   constructor(provider: FastMeterProvider, options: WorkerMetricsOptions) {
@@ -141,6 +143,8 @@ class WorkerMetricsImpl implements WorkerMetrics {
         'track(worker) needs a running Worker (its threadId is read now: call it right after new Worker())',
       );
     }
+    if (this._tracked.has(worker)) return;
+    this._tracked.add(worker);
     worker.once('exit', () => this.release(threadId));
   }
 
