@@ -6,6 +6,7 @@ import { bench, notAvailable, otelSum, promSum } from './defs.mjs';
 
 let fmC0, sdkC0, promC0, fmBound, promChild, fmC1, sdkC1, promC1, fmC3, sdkC3, promC3, fmC5, sdkC5, promC5;
 let fmRe, sdkRe, promRe, fmReAttrs, sdkReAttrs, promReAttrs, fm2C3, sdk2C3;
+let fmFr, sdkFr, promFr, fmFrAttrs, sdkFrAttrs, promFrAttrs;
 
 function fmAdd0(n) {
   const c = fmC0;
@@ -119,6 +120,27 @@ function promIncReused(n) {
   return n;
 }
 
+// The same frozen object each call: fastmeter's identity fast path (a frozen object cannot have
+// changed since the last call, so its series is found by a pointer compare).
+function fmAddFrozen(n) {
+  const c = fmFr;
+  const a = fmFrAttrs;
+  for (let i = 0; i < n; i++) c.add(1, a);
+  return n;
+}
+function sdkAddFrozen(n) {
+  const c = sdkFr;
+  const a = sdkFrAttrs;
+  for (let i = 0; i < n; i++) c.add(1, a);
+  return n;
+}
+function promIncFrozen(n) {
+  const c = promFr;
+  const a = promFrAttrs;
+  for (let i = 0; i < n; i++) c.inc(a);
+  return n;
+}
+
 function fm2Add3(n) {
   const c = fm2C3;
   for (let i = 0; i < n; i++) {
@@ -164,6 +186,12 @@ export function counterBenches(ctx) {
   fmReAttrs = attrs3();
   sdkReAttrs = attrs3();
   promReAttrs = attrs3();
+  fmFr = fm.meter.createCounter('c_frozen');
+  sdkFr = sdk.meter.createCounter('c_frozen');
+  promFr = pc('c_frozen', LABELS3);
+  fmFrAttrs = Object.freeze(attrs3());
+  sdkFrAttrs = Object.freeze(attrs3());
+  promFrAttrs = Object.freeze(attrs3());
   fm2C3 = fm2.meter.createCounter('c3');
   sdk2C3 = sdk2.meter.createCounter('c3');
 
@@ -185,6 +213,9 @@ export function counterBenches(ctx) {
     bench('reused', 'fastmeter', fmAddReused, otelSum(fm, 'c_reused')),
     bench('reused', 'sdk-metrics', sdkAddReused, otelSum(sdk, 'c_reused')),
     bench('reused', 'prom-client', promIncReused, promSum(promRe)),
+    bench('frozen', 'fastmeter', fmAddFrozen, otelSum(fm, 'c_frozen')),
+    bench('frozen', 'sdk-metrics', sdkAddFrozen, otelSum(sdk, 'c_frozen')),
+    bench('frozen', 'prom-client', promIncFrozen, promSum(promFr)),
     // Both readers must see every record: the cumulative one and the delta one.
     bench('c3-2readers', 'fastmeter', fm2Add3, async b => {
       const [a, d] = await Promise.all([otelSum(fm2, 'c3')(b), otelSum(fm2, 'c3', { reader: 1 })(b)]);
