@@ -387,10 +387,9 @@ async function main() {
     lines.push(`| ${what} | ${series.toLocaleString('en')} | ${ms2(median(xs))} | ${ms2(quantile(xs, 0.99))} | ${xs.length} |`);
   }
   lines.push('');
-  const loadEnd = os.loadavg()[0];
   lines.push(
     `Machine note: ${os.cpus().length} cores, so 2 and 4 recording threads share them with the main thread: beyond ${os.cpus().length} threads the rows measure contention, not scaling` +
-      (Math.max(loadStart, loadEnd) > os.cpus().length * 0.75
+      (loadStart > os.cpus().length * 0.75 // before this run: other processes, not this benchmark's threads
         ? `; other processes were running (load average above), so a configuration with more threads also got a larger share of the machine, and the absolute figures are lower than on an idle machine. `
         : '. ') +
       'fastmeter workers pay two atomic operations per histogram record (Atomics.add + Atomics.store, about 17 ns on this machine, Node 20) that the single-threaded provider does not; ' +
