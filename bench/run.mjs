@@ -6,7 +6,8 @@
 //
 // Knobs: README.md. Runs against the built package (a snapshot of packages/sdk/dist taken at
 // start, see lib/snapshot.mjs); builds nothing itself.
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 if (typeof globalThis.gc !== 'function') {
   console.error('bench: gc() is not exposed. Run with `node --expose-gc run.mjs` (`pnpm bench` does).');
@@ -46,8 +47,9 @@ async function main() {
   const memory = await runMemory(log);
   const alloc = await runAlloc(log);
   if (!Number.isFinite(sink())) throw new Error('SINK is not finite');
+  const workers = runWorkers(log);
 
-  const { markdown, targets } = renderReport({ env, envEnd: environment(), sdk, runtimeMs: Date.now() - started, hot, collect, memory, alloc });
+  const { markdown, targets } = renderReport({ env, envEnd: environment(), sdk, runtimeMs: Date.now() - started, hot, collect, memory, alloc, workers });
   log('all recorded totals verified');
   for (const t of targets) console.log(`  ${t.status.startsWith('✅') ? 'met   ' : t.status === '–' ? '      ' : 'MISSED'} ${t.target}: ${t.measured}`);
   const file = reportFile();
@@ -57,6 +59,24 @@ async function main() {
   }
   writeFileSync(new URL(file, import.meta.url), markdown);
   log(`wrote bench/${file}`);
+}
+
+/**
+ * The @fastmeter/workers suite runs in its own process (it starts worker threads and
+ * writes results/workers.md); a full run regenerates it, other runs include the last one.
+ */
+function runWorkers(log) {
+  const file = new URL('results/workers.md', import.meta.url);
+  const full = !config.check && !config.quick && config.only === null;
+  if (full || (config.only?.test('workers') ?? false)) {
+    log('workers: node --expose-gc workers.mjs');
+    const r = spawnSync(process.execPath, ['--expose-gc', 'workers.mjs', ...(config.quick ? ['--quick'] : [])], {
+      cwd: new URL('.', import.meta.url),
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) throw new Error(`workers.mjs exited with ${r.status}`);
+  }
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 main().catch(err => {

@@ -125,7 +125,8 @@ function allocSection(alloc) {
   ].join('\n');
 }
 
-export function renderReport({ env, envEnd, sdk, runtimeMs, hot, collect, memory, alloc }) {
+/** `workers`: the markdown section bench/workers.mjs wrote (results/workers.md), included as is. */
+export function renderReport({ env, envEnd, sdk, runtimeMs, hot, collect, memory, alloc, workers }) {
   const partial = config.quick || config.only;
   const pkgs = Object.entries(env.packages)
     .map(([k, v]) => `${k} ${v}`)
@@ -174,5 +175,6 @@ export function renderReport({ env, envEnd, sdk, runtimeMs, hot, collect, memory
   if (collect) out.push(collectSection(collect), '');
   if (memory) out.push(memorySection(memory), '');
   if (alloc) out.push(allocSection(alloc), '');
+  if (workers) out.push(workers.trim(), '');
   return { markdown: `${out.join('\n')}\n`, targets };
 }
