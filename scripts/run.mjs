@@ -8,7 +8,7 @@
 //   npm run bench   install, build, run bench/ (writes bench/RESULTS.md)
 // Environment: FASTMETER_LINES=2 (or 3) runs one line only.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LINES, swapCatalog } from './lines.mjs';
@@ -66,12 +66,24 @@ function node24() {
   return bin;
 }
 
+/** Deletes files of an earlier copy that the working tree no longer has (installs and builds are kept). */
+function removeStale(dir, keep, rel = '') {
+  if (!existsSync(join(dir, rel))) return;
+  for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const path = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name === '.cache') continue;
+    if (entry.isDirectory()) removeStale(dir, keep, path);
+    else if (!keep.has(path) && path !== 'pnpm-lock.yaml') rmSync(join(dir, path));
+  }
+}
+
 /** A copy of the working tree (tracked and new files) with line 3's catalog, ready to install. */
 function prepareLine3() {
   const dir = join(CACHE, 'line3');
   const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
     .split('\0')
     .filter(f => f && existsSync(join(ROOT, f)));
+  removeStale(dir, new Set(files));
   for (const f of files) {
     if (f === 'pnpm-lock.yaml') continue;
     mkdirSync(dirname(join(dir, f)), { recursive: true });
