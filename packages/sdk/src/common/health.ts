@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { Warnings } from './warnings.js';
 
 /**
  * Why a measurement or an attribute was dropped. Each reason is counted in
@@ -24,8 +24,6 @@ export const DropReason = {
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
-const WARN_INTERVAL_MS = 10_000;
-const MAX_WARN_KEYS = 512;
 
 /**
  * Self-observability of one provider: plain integer counters, read at collect
@@ -81,7 +79,7 @@ export class Health {
   released(reason: 'reclaimed' | 'evicted' | 'removed', n: number): void {
     this.seriesReleased[reason] = (this.seriesReleased[reason] ?? 0) + n;
   }
-  private readonly _lastWarn = new Map<string, { at: number; suppressed: number }>();
+  private readonly _warnings = new Warnings();
 
   drop(reason: DropReason, instrument: string, detail: string): void {
     this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
@@ -95,34 +93,9 @@ export class Health {
 
   /** Rate-limited diag.warn: the first message of a kind goes out, then one per 10 s. */
   warn(key: string, message: string): void {
-    const now = Date.now();
-    let entry = this._lastWarn.get(key);
-    if (entry === undefined) {
-      if (this._lastWarn.size >= MAX_WARN_KEYS) this._lastWarn.clear();
-      entry = { at: now, suppressed: 0 };
-      this._lastWarn.set(key, entry);
-      diag.warn(message);
-      return;
-    }
-    if (now - entry.at < WARN_INTERVAL_MS) {
-      entry.suppressed++;
-      return;
-    }
-    const suppressed = entry.suppressed;
-    entry.at = now;
-    entry.suppressed = 0;
-    diag.warn(suppressed > 0 ? `${message} (${suppressed} similar messages suppressed)` : message);
+    this._warnings.warn(key, message);
   }
+
 }
 
-/** A short, safe description of any value for a diagnostic message. */
-export function describe(value: unknown): string {
-  try {
-    if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
-    if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
-    if (value === null || typeof value !== 'object') return String(value);
-    return Array.isArray(value) ? 'an array' : 'an object';
-  } catch {
-    return 'an unprintable value';
-  }
-}
+export { describe } from './warnings.js';

@@ -127,7 +127,10 @@ export class AttributeTrie {
     return leafSid(node === TERMINAL ? leaf : node.sid);
   }
 
-  /** `find` for streams whose view keeps only some keys: other keys are skipped while walking. */
+  /**
+   * `find` for streams whose view keeps only some keys: other keys are skipped while walking.
+   * Kept as a separate copy of the loop so that the unfiltered `find` carries no filter test.
+   */
   findFiltered(attributes: object, keep: (key: string) => boolean): number {
     let node = this.root;
     let leaf = NONE;

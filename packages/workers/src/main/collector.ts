@@ -43,7 +43,7 @@ import {
   TOMB,
 } from '../common/layout.js';
 import type { SharedMemory } from '../common/memory.js';
-import type { Warnings } from '../common/warn.js';
+import type { Warnings } from '@fastmeter/sdk/internal';
 import { bucketIndex } from '../worker/record.js';
 import type { Catalog, MainSeries } from './catalog.js';
 

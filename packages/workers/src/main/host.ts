@@ -12,7 +12,7 @@ import {
   type LayoutConfig,
 } from '../common/layout.js';
 import { SharedMemory, type WorkerMetricsHandle } from '../common/memory.js';
-import { Warnings } from '../common/warn.js';
+import { Warnings } from '@fastmeter/sdk/internal';
 import { Catalog } from './catalog.js';
 import { Collector } from './collector.js';
 

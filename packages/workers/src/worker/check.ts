@@ -1,7 +1,7 @@
 // The value check of the record path, as in @fastmeter/sdk: the fast path is
 // one expression; everything else (drop with a rate-limited warning, or
 // truncate an INT instrument's fractional value) happens in `slow`.
-import { describe, type Warnings } from '../common/warn.js';
+import { type Warnings, describe } from '@fastmeter/sdk/internal';
 
 /** True when `value` can be recorded as is. */
 export function accept(value: unknown, monotonic: boolean, int: boolean): value is number {

@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/api';
 import { H_NO_INSTRUMENT, KIND_COUNTER, KIND_GAUGE, KIND_HISTOGRAM, KIND_UP_DOWN } from '../common/layout.js';
 import type { SharedMemory } from '../common/memory.js';
-import type { Warnings } from '../common/warn.js';
+import type { Warnings } from '@fastmeter/sdk/internal';
 import { FULL, type Registry, type SharedInstrument } from '../shared/registry.js';
 import { ValueCheck } from './check.js';
 import { type LaneRef, type RecordFunction, gaugeRecord, histogramRecord, sumRecord } from './record.js';

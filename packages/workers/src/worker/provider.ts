@@ -3,7 +3,7 @@ import { threadId } from 'node:worker_threads';
 import { ByteWriter, writeAttributes } from '../common/encode.js';
 import { H_CLOSED, H_JOINS, H_NO_LANE } from '../common/layout.js';
 import { SharedMemory } from '../common/memory.js';
-import { Warnings } from '../common/warn.js';
+import { Warnings } from '@fastmeter/sdk/internal';
 import { Registry } from '../shared/registry.js';
 import type { LaneRef } from './record.js';
 import { type WorkerState, WorkerMeter } from './meter.js';

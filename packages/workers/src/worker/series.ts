@@ -3,15 +3,17 @@
 // in shared memory (registry.ts) and caches the answer.
 import type { Attributes } from '@opentelemetry/api';
 import { ByteWriter, seriesHash, writeAttributes } from '../common/encode.js';
-import { type Warnings, describe } from '../common/warn.js';
+import { AttributeTrie, type Warnings, describe, normalizeAttributes } from '@fastmeter/sdk/internal';
 import { BUSY, CLOSED, OVERFLOW, type Registry, type SharedInstrument } from '../shared/registry.js';
-import { normalizeAttributes } from './normalize.js';
-import { AttributeTrie } from './trie.js';
 
 const scratch = new ByteWriter();
+/** Limits are applied by the main provider when it binds the series, as for its own measurements. */
+const NO_LIMITS = { valueLengthLimit: Number.POSITIVE_INFINITY, countLimit: Number.POSITIVE_INFINITY };
 
 export class LocalSeries {
   readonly trie = new AttributeTrie();
+  /** Paths stored in the trie (canonical and caller orders). */
+  private _paths = 0;
   /** Offset of the empty attribute set, or -1 until first used. */
   emptyOff = -1;
   /** Measurements dropped here (invalid attributes, a stalled writer). */
@@ -48,15 +50,17 @@ export class LocalSeries {
     if (Array.isArray(attributes)) return this._drop('attributes must be an object, got an array');
     let norm: ReturnType<typeof normalizeAttributes>;
     try {
-      norm = normalizeAttributes(attributes);
+      norm = normalizeAttributes(attributes, NO_LIMITS);
     } catch (err) {
       return this._drop(`reading the attributes threw: ${describe((err as Error)?.message ?? err)}`);
     }
-    if (norm.removed > 0) {
-      this._warnings.warn(`attr:${this._name}`, `fastmeter: "${this._name}" in a worker: ${norm.removed} invalid attribute(s) removed`);
+    if (norm.issues.length > 0) {
+      this._warnings.warn(`attr:${this._name}`, `fastmeter: "${this._name}" in a worker: invalid attributes removed (${norm.issues.join(', ')})`);
     }
     const { keys, values, canonical } = norm;
-    let off = this.trie.findPairs(keys, values, canonical);
+    const canonicalKeys = canonical.map(i => keys[i]);
+    const canonicalValues = canonical.map(i => values[i]);
+    let off = this.trie.findPairs(canonicalKeys, canonicalValues);
     if (off < 0) {
       const w = scratch.reset();
       writeAttributes(w, keys, values, canonical);
@@ -76,13 +80,17 @@ export class LocalSeries {
           `overflow:${this._name}`,
           `fastmeter: "${this._name}" reached its cardinality limit of ${this.shared.limit} (or the shared series capacity); new attribute sets are aggregated into { "otel.metric.overflow": true }`,
         );
-        if (this.trie.paths >= this._maxPaths) return off;
+        if (this._paths >= this._maxPaths) return off;
       }
-      this.trie.insert(keys, values, off, canonical);
+      this._insert(canonicalKeys, canonicalValues, off);
     }
-    if (norm.clean && this.trie.paths < this._maxPaths) this.trie.insert(norm.walkKeys, norm.walkValues, off);
+    if (norm.clean && this._paths < this._maxPaths) this._insert(norm.walkKeys, norm.walkValues, off);
     if (keys.length === 0) this.emptyOff = off;
     return off;
+  }
+
+  private _insert(keys: readonly string[], values: readonly unknown[], off: number): void {
+    if (this.trie.insert(keys, values, off)) this._paths++;
   }
 
   private _drop(detail: string): number {

@@ -1,9 +1,12 @@
 import { diag } from '@opentelemetry/api';
 
 const WARN_INTERVAL_MS = 10_000;
-const MAX_WARN_KEYS = 256;
+const MAX_WARN_KEYS = 512;
 
-/** diag.warn at most once per 10 s per kind of problem, with a count of what was suppressed. */
+/**
+ * diag.warn at most once per 10 s per kind of problem (`key`), with a count of
+ * what was suppressed in between. Bad input on a hot loop never floods the log.
+ */
 export class Warnings {
   private readonly _last = new Map<string, { at: number; suppressed: number }>();
 
@@ -31,10 +34,11 @@ export class Warnings {
 /** A short, safe description of any value for a diagnostic message. */
 export function describe(value: unknown): string {
   try {
-    if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-    return String(value);
+    if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+    if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
+    if (value === null || typeof value !== 'object') return String(value);
+    return Array.isArray(value) ? 'an array' : 'an object';
   } catch {
-    return typeof value;
+    return 'an unprintable value';
   }
 }
