@@ -24,7 +24,6 @@ export const DropReason = {
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
-
 /**
  * Self-observability of one provider: plain integer counters, read at collect
  * time, and a diag channel that reports each kind of problem at most once per
@@ -95,7 +94,6 @@ export class Health {
   warn(key: string, message: string): void {
     this._warnings.warn(key, message);
   }
-
 }
 
 export { describe } from './warnings.js';
