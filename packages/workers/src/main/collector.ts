@@ -44,7 +44,7 @@ import {
 } from '../common/layout.js';
 import type { SharedMemory } from '../common/memory.js';
 import type { Warnings } from '@fastmeter/sdk/internal';
-import { bucketIndex } from '../worker/record.js';
+import { bucketIndex } from '@fastmeter/sdk/internal';
 import type { Catalog, MainSeries } from './catalog.js';
 
 /** Loads of a done counter before a copy is left pending (about 20 µs). */

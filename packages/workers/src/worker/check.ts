@@ -1,14 +1,7 @@
-// The value check of the record path, as in @fastmeter/sdk: the fast path is
-// one expression; everything else (drop with a rate-limited warning, or
+// The slow half of the record path's value check (the fast half is the SDK's
+// `accept`): everything else (drop with a rate-limited warning, or
 // truncate an INT instrument's fractional value) happens in `slow`.
 import { type Warnings, describe } from '@fastmeter/sdk/internal';
-
-/** True when `value` can be recorded as is. */
-export function accept(value: unknown, monotonic: boolean, int: boolean): value is number {
-  return (
-    typeof value === 'number' && (monotonic ? value >= 0 && value < Number.POSITIVE_INFINITY : value - value === 0) && (!int || Math.trunc(value) === value)
-  );
-}
 
 export class ValueCheck {
   /** Measurements dropped by this check (bad values). */

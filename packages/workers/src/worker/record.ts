@@ -16,7 +16,8 @@
 //                                              gauge     [count, value, sequence]
 import type { Attributes } from '@opentelemetry/api';
 import { C_BUCKETS, C_COUNT, C_MAX, C_MIN, C_SUM, GAUGE_COPY_WORDS, H_CLOCK, histogramCopyWords } from '../common/layout.js';
-import { type ValueCheck, accept } from './check.js';
+import { accept, bucketIndex } from '@fastmeter/sdk/internal';
+import type { ValueCheck } from './check.js';
 import type { LocalSeries } from './series.js';
 
 export type RecordFunction = (value: number, attributes?: Attributes) => void;
@@ -111,19 +112,4 @@ export function gaugeRecord(series: LocalSeries, lane: LaneRef, check: ValueChec
     const done = ctl + 2 + copy;
     Atomics.store(i, done, (i[done] + 1) | 0);
   };
-}
-
-/**
- * Index of the first bound >= value (bounds are inclusive upper limits), or
- * bounds.length: branch-free halving, as in the core.
- */
-export function bucketIndex(bounds: Float64Array, value: number): number {
-  let lo = 0;
-  let n = bounds.length;
-  while (n > 1) {
-    const half = n >>> 1;
-    lo = bounds[lo + half - 1] < value ? lo + half : lo;
-    n -= half;
-  }
-  return n === 1 && bounds[lo] < value ? lo + 1 : lo;
 }
