@@ -2,7 +2,7 @@ export { bind, type BoundCounter, type BoundHistogram, type HistogramDelta } fro
 export { FastMeterProvider, type FastMeterProviderOptions } from './api/provider.js';
 export { removeSeries } from './api/remove.js';
 export { type EndTimer, type TimerTarget, errorType, startTimer, time } from './api/timer.js';
-export type { MeasurementProcessor } from './api/processor.js';
+export type { MeasurementProcessor, ProcessorContext, ProcessorHost, WeightedRecordFunction } from './api/processor.js';
 export type { CollectHook } from './api/state.js';
 export type { RecordFunction } from './api/record.js';
 export { TimeoutError } from './collect/callbacks.js';

@@ -16,6 +16,7 @@ import type { SumCells } from '../storage/sum-cells.js';
 import { applyProcessors } from '../view/attributes-processor.js';
 import { type InstrumentInternals, kInternals } from './instruments.js';
 import { ValueCheck, accept } from './record.js';
+import { writeWeighted } from './weighted.js';
 
 export interface BoundCounter {
   /** Adds `value` to the bound series. */
@@ -81,7 +82,16 @@ export function bind(instrument: Counter | UpDownCounter | Histogram | Gauge, at
     // Processors see bound measurements as calls with the bound attributes.
     let fn = (value: number) => checked(value);
     let wrapped: (value: number, attrs?: Attributes, ctx?: Context) => void = fn;
-    for (const p of processors) wrapped = p.wrap(descriptor, wrapped);
+    const recordWeighted = (value: number, weight: number) => {
+      if (!live) return;
+      if (!accept(value, monotonic, int)) {
+        value = check.slow(value);
+        if (value !== value) return;
+      }
+      if (!(weight > 0 && weight < Number.POSITIVE_INFINITY)) return;
+      for (const slot of slots) writeWeighted(slot.stream, slot.sid, value, weight);
+    };
+    for (const p of processors) wrapped = p.wrap(descriptor, wrapped, { recordWeighted });
     fn = value => wrapped(value, attributes, context);
     entry = fn;
   }

@@ -18,6 +18,7 @@ import { createDescriptor } from './descriptor.js';
 import { FastCounter, FastGauge, FastHistogram, FastObservable, FastUpDownCounter, type InstrumentInternals } from './instruments.js';
 import { createRecordFunction, type RecordFunction, ValueCheck } from './record.js';
 import type { ProviderState } from './state.js';
+import { createWeightedRecordFunction } from './weighted.js';
 import { StreamRegistry, buildStreams } from './streams.js';
 
 type SyncType = typeof InstrumentType.COUNTER | typeof InstrumentType.UP_DOWN_COUNTER | typeof InstrumentType.HISTOGRAM | typeof InstrumentType.GAUGE;
@@ -73,8 +74,12 @@ export class FastMeter implements Meter {
     const { health, processors } = this._state;
     const descriptor = createDescriptor(name, type, options, health);
     const streams = buildStreams(this._state, this.streams, this.scope, descriptor, false);
-    let record: RecordFunction = createRecordFunction(streams, new ValueCheck(descriptor, health));
-    for (const processor of processors) record = processor.wrap(descriptor, record);
+    const check = new ValueCheck(descriptor, health);
+    let record: RecordFunction = createRecordFunction(streams, check);
+    if (processors.length > 0) {
+      const context = { recordWeighted: createWeightedRecordFunction(streams, check) };
+      for (const processor of processors) record = processor.wrap(descriptor, record, context);
+    }
     return [record, { streams, descriptor, health, processors }];
   }
 

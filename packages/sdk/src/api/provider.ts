@@ -8,6 +8,7 @@ import type { AttributeLimits } from '../intern/normalize.js';
 import { compileView } from '../view/view.js';
 import { FastMeter } from './meter.js';
 import type { MeasurementProcessor } from './processor.js';
+import { Host, attachProcessors } from './processor-host.js';
 import { SELF_METER_NAME, registerSelfMetrics } from './self-metrics.js';
 import type { MetricStream } from '../collect/stream.js';
 import { VERSION } from '../version.js';
@@ -101,6 +102,7 @@ export class FastMeterProvider implements MeterProvider {
   private readonly _state: ProviderState;
   private readonly _meters = new Map<string, FastMeter>();
   private _shutdown = false;
+  private readonly _detachProcessors: () => void;
 
   constructor(options: FastMeterProviderOptions = {}) {
     const views = (options.views ?? []).map(compileView);
@@ -135,9 +137,12 @@ export class FastMeterProvider implements MeterProvider {
       evictIdleCollections: evictionOption(options.cumulativeEviction),
     };
     for (const slot of readers) slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));
+    let selfMeter: Meter | undefined;
     if (options.selfMetrics === true) {
-      registerSelfMetrics(this.getMeter(SELF_METER_NAME, VERSION), health, () => this._streams());
+      selfMeter = this.getMeter(SELF_METER_NAME, VERSION);
+      registerSelfMetrics(selfMeter, health, () => this._streams());
     }
+    this._detachProcessors = attachProcessors(processors, new Host(selfMeter, health, health.seriesRateLimit), health);
   }
 
   private *_streams(): Iterable<MetricStream> {
@@ -194,6 +199,7 @@ export class FastMeterProvider implements MeterProvider {
       return;
     }
     this._shutdown = true;
+    this._detachProcessors();
     await Promise.all(this._state.readers.map(slot => slot.reader.shutdown(options)));
   }
 }

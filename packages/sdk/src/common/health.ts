@@ -51,6 +51,11 @@ export class Health {
   private _tokens = 0;
   private _refilledAt = 0;
 
+  /** The new-series rate limit in force (Infinity: none). */
+  get seriesRateLimit(): number {
+    return this._rate;
+  }
+
   setSeriesRateLimit(perSecond: number): void {
     this._rate = perSecond;
     this._tokens = perSecond;
