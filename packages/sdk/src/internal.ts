@@ -5,3 +5,23 @@ export { type AttributeLimits, type NormalizedAttributes, arrayKey, normalizeAtt
 export { AttributeTrie } from './intern/trie.js';
 export { accept } from './api/record.js';
 export { bucketIndex } from './storage/histogram-cells.js';
+// The read seam for fastmeter's own exporters (@fastmeter/exporters): a reader's
+// collection as typed-array columns, and the attributes of each series once.
+export {
+  READ_SEAM_VERSION,
+  ReadSeam,
+  type SeamCollection,
+  type SeamScope,
+  type SeamStream,
+  type SeriesObserver,
+  readSeamOf,
+} from './collect/read-seam.js';
+export {
+  type ExponentialColumns,
+  type HistogramColumns,
+  type NumberColumns,
+  type SnapshotValues,
+  StreamSnapshot,
+  pointValue,
+} from './collect/snapshot.js';
+export type { AggregationSpec } from './aggregate/aggregation.js';

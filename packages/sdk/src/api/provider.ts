@@ -134,6 +134,7 @@ export class FastMeterProvider implements MeterProvider {
       limits,
       processors,
       collectHooks: [],
+      seriesObservers: [],
       evictIdleCollections: evictionOption(options.cumulativeEviction),
     };
     for (const slot of readers) slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));

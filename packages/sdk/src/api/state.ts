@@ -1,6 +1,7 @@
 import type { Health } from '../common/health.js';
 import type { IMetricReader, Resource } from '../common/types.js';
 import type { AttributeLimits } from '../intern/normalize.js';
+import type { SeriesObserverSlot } from '../intern/series.js';
 import type { CompiledView } from '../view/view.js';
 import type { MeasurementProcessor } from './processor.js';
 
@@ -22,6 +23,8 @@ export interface ProviderState {
   readonly evictIdleCollections: number;
   /** Run at the start of every collection, before observable callbacks (see FastMeterProvider.addCollectHook). */
   readonly collectHooks: CollectHook[];
+  /** Companion readers told of new series (see collect/read-seam.ts). */
+  readonly seriesObservers: SeriesObserverSlot[];
 }
 
 /** Brings measurements recorded elsewhere (another thread, a shared buffer) into the provider's instruments. */

@@ -2,41 +2,36 @@ import type { MetricCollectOptions, MetricData, MetricProducer, CollectionResult
 import { millisToHrTime } from '../common/time.js';
 import type { FastMeter } from '../api/meter.js';
 import type { ProviderState } from '../api/state.js';
+import { READ_SEAM, ReadSeam } from './read-seam.js';
+import type { MetricStream } from './stream.js';
 
 /**
  * The MetricProducer handed to one reader (`reader.setMetricProducer`). A
  * collection runs every observable callback of every meter, then reads each
  * stream this reader is bound to. All points of one collection share `endTime`.
+ * Its read seam (read-seam.ts) lets fastmeter's own exporters skip the objects.
  */
 export class ReaderProducer implements MetricProducer {
-  constructor(
-    private readonly _state: ProviderState,
-    private readonly _meters: ReadonlyMap<string, FastMeter>,
-    private readonly _readerIndex: number,
-  ) {}
+  readonly [READ_SEAM]: ReadSeam;
+
+  constructor(state: ProviderState, meters: ReadonlyMap<string, FastMeter>, readerIndex: number) {
+    this[READ_SEAM] = new ReadSeam(state, meters, readerIndex);
+  }
 
   async collect(options?: MetricCollectOptions): Promise<CollectionResult> {
+    const seam = this[READ_SEAM];
     const collectionMs = Date.now();
     const endTime = millisToHrTime(collectionMs);
-    const errors: unknown[] = [];
-    for (const hook of this._state.collectHooks) {
-      try {
-        await hook();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    const meters = Array.from(this._meters.values());
-    await Promise.all(meters.map(meter => meter.callbacks.observe(collectionMs, options?.timeoutMillis, errors)));
+    const { errors, scopes } = await seam.begin(collectionMs, options?.timeoutMillis);
     const scopeMetrics: ScopeMetrics[] = [];
-    for (const meter of meters) {
+    for (const { scope, streams } of scopes) {
       const metrics: MetricData[] = [];
-      for (const stream of meter.streams.all()) {
-        const data = stream.collect(this._readerIndex, collectionMs, endTime);
+      for (const stream of streams) {
+        const data = (stream as MetricStream).collect(seam.readerIndex, collectionMs, endTime);
         if (data !== undefined) metrics.push(data);
       }
-      if (metrics.length > 0) scopeMetrics.push({ scope: meter.scope, metrics });
+      if (metrics.length > 0) scopeMetrics.push({ scope, metrics });
     }
-    return { resourceMetrics: { resource: this._state.resource, scopeMetrics }, errors };
+    return { resourceMetrics: { resource: seam.resource, scopeMetrics }, errors };
   }
 }

@@ -18,12 +18,12 @@ import type { AggregationSpec } from '../aggregate/aggregation.js';
 import { AggregationTemporality, DataPointType, allowsNegativeValues } from '../common/enums.js';
 import { DropReason, type Health } from '../common/health.js';
 import type { DataPoint, InstrumentDescriptor, MetricData } from '../common/types.js';
-import { millisToHrTime } from '../common/time.js';
-import { type InternContext, type SeriesListener, SeriesSpace } from '../intern/series.js';
+import { type InternContext, type SeriesListener, type SeriesObserverSlot, SeriesSpace } from '../intern/series.js';
 import { type Cells, createCells, nextCapacity } from '../storage/cells.js';
 import { type AttributeMapping, applyProcessors } from '../view/attributes-processor.js';
 import { recordSample } from '../storage/sample.js';
 import type { SumCells } from '../storage/sum-cells.js';
+import { StreamSnapshot, gather, snapshotPoints } from './snapshot.js';
 
 export const Layout = { CUMULATIVE_ONLY: 0, SINGLE_DELTA: 1, SHARED: 2 } as const;
 export type Layout = (typeof Layout)[keyof typeof Layout];
@@ -76,6 +76,7 @@ export class MetricStream implements SeriesListener {
   private _idle: Uint16Array | null = null;
   private readonly _evictAfter: number;
   private readonly _health: Health;
+  private readonly _observers: readonly SeriesObserverSlot[];
 
   constructor(
     descriptor: InstrumentDescriptor,
@@ -93,6 +94,7 @@ export class MetricStream implements SeriesListener {
     this.spec = spec;
     this._isAsync = isAsync;
     this._health = ctx.health;
+    this._observers = ctx.seriesObservers ?? [];
     const cumulativeReaders = bindings.filter(b => b.temporality === AggregationTemporality.CUMULATIVE);
     const deltaReaders = bindings.filter(b => b.temporality !== AggregationTemporality.CUMULATIVE);
     this.layout =
@@ -125,7 +127,7 @@ export class MetricStream implements SeriesListener {
     this.descriptor = { name: d.name, type: d.type, description, unit: d.unit, valueType: d.valueType, advice: d.advice };
   }
 
-  onSeriesCreated(sid: number): void {
+  onSeriesCreated(sid: number, keys: readonly string[], values: readonly unknown[]): void {
     const n = this.series.highWater;
     if (n > this.touched.length) this._grow(n);
     this.cells.clear(sid);
@@ -137,6 +139,18 @@ export class MetricStream implements SeriesListener {
     }
     if (this._hasMemo !== null) this._hasMemo[sid] = 0;
     if (this._idle !== null) this._idle[sid] = 0;
+    if (this._observers.length > 0) this._tellObservers(sid, keys, values);
+  }
+
+  private _tellObservers(sid: number, keys: readonly string[], values: readonly unknown[]): void {
+    for (const slot of this._observers) {
+      if (this._stateOf[slot.readerIndex] === undefined) continue;
+      try {
+        slot.observe(this, sid, keys, values);
+      } catch (err) {
+        this._health.warn('series-observer', `fastmeter: a series observer threw (${(err as Error)?.message ?? String(err)}); the series is recorded`);
+      }
+    }
   }
 
   now(): number {
@@ -275,42 +289,59 @@ export class MetricStream implements SeriesListener {
 
   /** The MetricData for one reader's collection, or undefined when it has no points. */
   collect(readerIndex: number, collectionMs: number, endTime: [number, number]): MetricData | undefined {
+    const snapshot = this.snapshot(readerIndex, collectionMs);
+    if (snapshot === undefined) return undefined;
+    return this.toMetricData(snapshot, this.series.materialize(), endTime);
+  }
+
+  /**
+   * One reader's collection as columns (see snapshot.ts), or undefined when it
+   * has no points. Does the collection's bookkeeping, so it replaces collect()
+   * for that reader: delta state is consumed exactly once, by either.
+   */
+  snapshot(readerIndex: number, collectionMs: number): StreamSnapshot | undefined {
     const state = this._stateOf[readerIndex];
     if (state === undefined) return undefined;
     if (this.layout === Layout.SHARED) this._drain();
     else if (this._idle !== null) this._age(this.touched, true);
     if (this._idle !== null) this._evict();
-    const points: DataPoint<unknown>[] = [];
-    const attributes = this.series.materialize();
     const n = this.series.highWater;
-    let temporality: AggregationTemporality;
+    const sids = new Int32Array(n);
+    const startMs = new Float64Array(n);
+    let count = 0;
     if (state instanceof CumulativeState) {
-      temporality = AggregationTemporality.CUMULATIVE;
       for (let sid = 0; sid < n; sid++) {
-        if (state.exists[sid] === 0 || attributes[sid] === undefined) continue;
-        points.push(point(attributes[sid] as Attributes, millisToHrTime(state.startMs[sid]), endTime, state.cells.value(sid)));
+        if (state.exists[sid] === 0 || !this.series.isLive(sid)) continue;
+        sids[count] = sid;
+        startMs[count++] = state.startMs[sid];
       }
-    } else {
-      temporality = AggregationTemporality.DELTA;
-      const single = this.layout === Layout.SINGLE_DELTA;
-      const pending = single ? this.touched : state.pending;
-      const pendingStartMs = single ? this.firstMs : state.pendingStartMs;
-      for (let sid = 0; sid < n; sid++) {
-        if (pending[sid] === 0) {
-          state.reported[sid] = 0;
-          continue;
-        }
-        const startMs = state.reported[sid] === 1 ? state.lastCollectionMs : pendingStartMs[sid];
-        points.push(point(attributes[sid] as Attributes, millisToHrTime(startMs), endTime, state.cells.value(sid)));
-        state.cells.clear(sid);
-        pending[sid] = 0;
-        state.reported[sid] = 1;
-      }
-      state.lastCollectionMs = collectionMs;
-      if (this._cumulative === null && !this._isAsync) this._reclaim();
+      if (count === 0) return undefined;
+      return new StreamSnapshot(AggregationTemporality.CUMULATIVE, count, sids, startMs, gather(state.cells, sids, count));
     }
-    if (points.length === 0) return undefined;
-    return this._metricData(temporality, points);
+    const single = this.layout === Layout.SINGLE_DELTA;
+    const pending = single ? this.touched : state.pending;
+    const pendingStartMs = single ? this.firstMs : state.pendingStartMs;
+    for (let sid = 0; sid < n; sid++) {
+      if (pending[sid] === 0) {
+        state.reported[sid] = 0;
+        continue;
+      }
+      sids[count] = sid;
+      startMs[count++] = state.reported[sid] === 1 ? state.lastCollectionMs : pendingStartMs[sid];
+      pending[sid] = 0;
+      state.reported[sid] = 1;
+    }
+    const values = gather(state.cells, sids, count);
+    for (let i = 0; i < count; i++) state.cells.clear(sids[i]);
+    state.lastCollectionMs = collectionMs;
+    if (this._cumulative === null && !this._isAsync) this._reclaim();
+    if (count === 0) return undefined;
+    return new StreamSnapshot(AggregationTemporality.DELTA, count, sids, startMs, values);
+  }
+
+  /** sdk-metrics' MetricData for a snapshot; `attributes` is indexed by series id (SeriesSpace.materialize). */
+  toMetricData(snapshot: StreamSnapshot, attributes: readonly (Attributes | undefined)[], endTime: [number, number]): MetricData {
+    return this._metricData(snapshot.temporality, snapshotPoints(snapshot, attributes, endTime));
   }
 
   /** SHARED layout: moves the interval's measurements into every reader's state. */
@@ -432,10 +463,6 @@ export class MetricStream implements SeriesListener {
         return { descriptor, aggregationTemporality, dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM, dataPoints } as MetricData;
     }
   }
-}
-
-function point(attributes: Attributes, startTime: [number, number], endTime: [number, number], value: unknown): DataPoint<unknown> {
-  return { attributes, startTime, endTime, value };
 }
 
 function growU8(a: Uint8Array, cap: number): Uint8Array<ArrayBuffer> {

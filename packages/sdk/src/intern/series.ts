@@ -11,6 +11,8 @@ import { type AttributeLimits, normalizeAttributes } from './normalize.js';
 import { AttributeTrie } from './trie.js';
 
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true }) as Attributes;
+const OVERFLOW_KEYS: readonly string[] = Object.freeze(['otel.metric.overflow']);
+const OVERFLOW_VALUES: readonly unknown[] = Object.freeze([true]);
 
 /** Alias paths (caller key orders other than a key set's primary one) kept per live series, at most. */
 const MAX_PATHS_PER_SERIES = 4;
@@ -18,11 +20,23 @@ const MAX_PATHS_PER_SERIES = 4;
 export interface InternContext {
   readonly health: Health;
   readonly limits: AttributeLimits;
+  /** Told of every series created in a stream serving their reader (collect/read-seam.ts). */
+  readonly seriesObservers?: readonly SeriesObserverSlot[];
 }
 
-/** Told when a series id comes into use, so typed arrays can grow and reset the slot. */
+/** A companion package's interest in new series of the streams one reader is bound to. */
+export interface SeriesObserverSlot {
+  readonly readerIndex: number;
+  observe(stream: unknown, sid: number, keys: readonly string[], values: readonly unknown[]): void;
+}
+
+/**
+ * Told when a series id comes into use, so typed arrays can grow and reset the
+ * slot, with the series' attributes as they are exported (keys in order; never
+ * mutated afterwards).
+ */
 export interface SeriesListener {
-  onSeriesCreated(sid: number): void;
+  onSeriesCreated(sid: number, keys: readonly string[], values: readonly unknown[]): void;
 }
 
 export class SeriesSpace {
@@ -103,7 +117,7 @@ export class SeriesSpace {
     if (sid < 0) {
       if (this.live >= this.limit - 1) return this._overflow('limit');
       if (!health.admitSeries()) return this._overflow('admission');
-      sid = this._allocate(false);
+      sid = this._allocate(false, primary, primaryValues);
       this._insert(primary, primaryValues, sid);
       if (keys.length === 0) this.emptySid = sid;
     }
@@ -215,11 +229,11 @@ export class SeriesSpace {
           : `fastmeter: "${this._name}": a new series was refused by the provider's new-series rate limit or intern budget; the measurement is aggregated into { "otel.metric.overflow": true }`,
       );
     }
-    if (this.overflowSid < 0) this.overflowSid = this._allocate(true);
+    if (this.overflowSid < 0) this.overflowSid = this._allocate(true, OVERFLOW_KEYS, OVERFLOW_VALUES);
     return this.overflowSid;
   }
 
-  private _allocate(overflow: boolean): number {
+  private _allocate(overflow: boolean, keys: readonly string[], values: readonly unknown[]): number {
     const sid = this._free.length > 0 ? (this._free.pop() as number) : this.highWater++;
     if (sid >= this._liveIds.length) {
       const grown = new Uint8Array(Math.max(sid + 1, this._liveIds.length * 2));
@@ -231,7 +245,7 @@ export class SeriesSpace {
       this.live++;
       this._ctx.health.seriesCreated++;
     }
-    this._listener.onSeriesCreated(sid);
+    this._listener.onSeriesCreated(sid, keys, values);
     return sid;
   }
 

@@ -36,6 +36,8 @@ export class TrieNode {
   others: Map<string, Map<unknown, Child>> | null = null;
   /** Children reached by array values: key -> encoded array -> child. */
   arrays: Map<string, Map<string, Child>> | null = null;
+  /** The array each `arrays` entry was created with (key -> encoded -> copy): exported exactly, NaN included. */
+  arrayCopies: Map<string, Map<string, readonly unknown[]>> | null = null;
   lastValue: unknown = NO_VALUE;
   lastChild: Child | undefined = undefined;
   /** The series (or ~series for an alias) of the set ending here, or NONE. */
@@ -189,6 +191,7 @@ export class AttributeTrie {
       const last = i === keys.length - 1;
       if (child === undefined) {
         map.set(k, last ? leaf : new Tail(suffix(keys, i + 1), values.slice(i + 1).map(tailValue), leaf));
+        if (Array.isArray(values[i])) keepArrayCopy(node, keys[i], k as string, values[i] as unknown[]);
         return true;
       }
       node.lastValue = NO_VALUE;
@@ -251,7 +254,13 @@ export class AttributeTrie {
       };
       if (node.values !== null) visit(node.values);
       if (node.others !== null) for (const m of node.others.values()) visit(m);
-      if (node.arrays !== null) for (const m of node.arrays.values()) visit(m as Map<unknown, Child>);
+      if (node.arrays !== null) {
+        for (const [key, m] of node.arrays) {
+          visit(m as Map<unknown, Child>);
+          const copies = node.arrayCopies?.get(key);
+          if (copies !== undefined) for (const k of copies.keys()) if (!m.has(k)) copies.delete(k);
+        }
+      }
     };
     prune(this.root);
     return removed;
@@ -268,7 +277,12 @@ export class AttributeTrie {
       emit(node.sid);
       if (node.values !== null) for (const [v, child] of node.values) down(node.key as string, v, child);
       if (node.others !== null) for (const [key, m] of node.others) for (const [v, child] of m) down(key, v, child);
-      if (node.arrays !== null) for (const [key, m] of node.arrays) for (const [k, child] of m) down(key, JSON.parse(k), child);
+      if (node.arrays !== null) {
+        for (const [key, m] of node.arrays) {
+          const copies = node.arrayCopies?.get(key);
+          for (const [k, child] of m) down(key, copies?.get(k)?.slice() ?? JSON.parse(k), child);
+        }
+      }
     };
     const down = (key: string, value: unknown, child: Child): void => {
       keys.push(key);
@@ -338,7 +352,20 @@ function splitTail(tail: Tail): TrieNode {
   const value = first instanceof ArrayValue ? first.copy : first;
   const map = mapFor(node, tail.keys[0], value, true) as Map<unknown, Child>;
   map.set(mapKey(value), tail.keys.length === 1 ? tail.sid : new Tail(suffix(tail.keys, 1), tail.rest.slice(1), tail.sid));
+  if (first instanceof ArrayValue) keepArrayCopy(node, tail.keys[0], first.key, first.copy);
   return node;
+}
+
+/** Remembers the array a node's array entry was created with (its encoded key loses NaN and ±Infinity). */
+function keepArrayCopy(node: TrieNode, key: string, encoded: string, array: readonly unknown[]): void {
+  node.arrayCopies ??= new Map();
+  let copies = node.arrayCopies.get(key);
+  if (copies === undefined) node.arrayCopies.set(key, (copies = new Map()));
+  if (!copies.has(encoded))
+    copies.set(
+      encoded,
+      array.map(e => (e === undefined ? null : e)),
+    );
 }
 
 // Tails of one key set end with the same keys: share one array per (key order, offset).

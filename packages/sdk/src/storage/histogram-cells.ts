@@ -19,7 +19,8 @@ export class HistogramCells implements Cells {
     /** Exported as is: every point shares this array, as in sdk-metrics. */
     readonly boundaries: number[],
     readonly recordMinMax: boolean,
-    private readonly _omitSum: boolean,
+    /** True for instrument kinds whose values may be negative: no sum is exported. */
+    readonly omitSum: boolean,
   ) {
     this.bounds = Float64Array.from(boundaries);
     this.stride = boundaries.length + 1;
@@ -66,7 +67,7 @@ export class HistogramCells implements Cells {
     return {
       min: hasMinMax ? this.min[sid] : undefined,
       max: hasMinMax ? this.max[sid] : undefined,
-      sum: this._omitSum ? undefined : this.sum[sid],
+      sum: this.omitSum ? undefined : this.sum[sid],
       buckets: { boundaries: this.boundaries, counts },
       count: this.count[sid],
     };
