@@ -1,0 +1,345 @@
+// A decoded ExportMetricsServiceRequest (protobufjs message objects, from either
+// protobuf or JSON) → sdk-metrics' ResourceMetrics shape, validating every point.
+// A point that cannot be represented is rejected and counted, never guessed at:
+// the count and the first reasons go back to the sender as OTLP partial success.
+// Field semantics: opentelemetry-proto metrics.proto and
+// https://opentelemetry.io/docs/specs/otel/metrics/data-model/
+import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
+import {
+  type DataPoint,
+  DataPointType,
+  type ExponentialHistogram,
+  type Histogram,
+  type MetricData,
+  type ResourceMetrics,
+  type ScopeMetrics,
+  Temporality,
+  ValueType,
+} from './types.js';
+
+/** NumberDataPoint/HistogramDataPoint flags: FLAG_NO_RECORDED_VALUE (a staleness marker, not a value). */
+const NO_RECORDED_VALUE = 1;
+/** Distinct reasons kept for the response's error_message. */
+const MAX_REASONS = 5;
+/** Valid exponential histogram scales (metrics data model). */
+const MIN_SCALE = -10;
+const MAX_SCALE = 20;
+/** Nesting of array and kvlist attribute values kept (deeper values are dropped). */
+const MAX_DEPTH = 8;
+
+export interface Converted {
+  resourceMetrics: ResourceMetrics[];
+  /** Points handed on. */
+  accepted: number;
+  /** Points refused (partial_success.rejected_data_points). */
+  rejected: number;
+  /** Points flagged "no recorded value": neither accepted nor rejected. */
+  skipped: number;
+  /** The first distinct reasons for rejection. */
+  reasons: string[];
+}
+
+class Rejection extends Error {}
+
+/** int64/uint64/fixed64 as protobufjs gives them: a Long, a number, or (from JSON) a decimal string. */
+function int64(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'object' && typeof (value as { toNumber?: unknown }).toNumber === 'function') return (value as { toNumber(): number }).toNumber();
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  throw new Rejection(`not an integer: ${typeof value === 'string' ? JSON.stringify(value.slice(0, 32)) : typeof value}`);
+}
+
+function count(value: unknown, what: string): number {
+  const n = int64(value);
+  if (!(n >= 0) || !Number.isSafeInteger(n)) throw new Rejection(`${what} is not a count: ${n}`);
+  return n;
+}
+
+function finite(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Rejection(`${what} is not a finite number`);
+  return value;
+}
+
+/**
+ * Nanosecond timestamps as HrTime, exactly (a double holds only 2^53 ns). All the
+ * points of one export share one or two timestamps, so the conversion is cached
+ * per request and every point with that timestamp shares the HrTime array.
+ */
+class Clock {
+  private readonly _cache = new Map<string, HrTime>();
+  constructor(private readonly _now: HrTime) {}
+
+  hrTime(value: unknown): HrTime {
+    if (value === null || value === undefined || value === 0 || value === '0') return this._now;
+    let ns: bigint;
+    if (typeof value === 'object' && 'low' in (value as object) && 'high' in (value as object)) {
+      const { low, high } = value as { low: number; high: number };
+      if (low === 0 && high === 0) return this._now;
+      const key = `${high}:${low}`;
+      const cached = this._cache.get(key);
+      if (cached !== undefined) return cached;
+      ns = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+      const time: HrTime = [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+      if (this._cache.size < 1024) this._cache.set(key, time);
+      return time;
+    }
+    if (typeof value === 'string' && /^\d+$/.test(value)) ns = BigInt(value);
+    else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ns = BigInt(value);
+    else throw new Rejection('timestamp is not an unsigned integer');
+    return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+  }
+}
+
+// ---- attributes ---------------------------------------------------------------------
+
+/** An OTLP AnyValue as an OTel attribute value (kvlist and bytes, which attributes cannot hold, as strings). */
+function anyValue(v: any, depth: number): AttributeValue | undefined {
+  if (v === null || v === undefined || depth > MAX_DEPTH) return undefined;
+  switch (v.value) {
+    case 'stringValue':
+      return String(v.stringValue);
+    case 'boolValue':
+      return Boolean(v.boolValue);
+    case 'intValue':
+      return int64(v.intValue);
+    case 'doubleValue':
+      return Number(v.doubleValue);
+    case 'arrayValue': {
+      const values = (v.arrayValue?.values ?? []).map((x: unknown) => anyValue(x, depth + 1));
+      return values.map((x: unknown) => (x === undefined || (typeof x === 'object' && x !== null) ? null : x)) as AttributeValue;
+    }
+    case 'kvlistValue':
+      return JSON.stringify(attributes(v.kvlistValue?.values, depth + 1));
+    case 'bytesValue':
+      return Buffer.from(v.bytesValue ?? []).toString('base64');
+    default:
+      return undefined;
+  }
+}
+
+/** KeyValue[] → Attributes. `__proto__` keys are dropped (they would replace the object's prototype). */
+export function attributes(list: any[] | undefined, depth = 0): Attributes {
+  const out: Attributes = {};
+  if (list === undefined || list === null) return out;
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i];
+    const key = kv?.key;
+    if (typeof key !== 'string' || key === '' || key === '__proto__') continue;
+    const value = anyValue(kv.value, depth);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+// ---- points -------------------------------------------------------------------------
+
+function temporality(value: unknown): number {
+  if (value === 1) return Temporality.DELTA;
+  if (value === 2) return Temporality.CUMULATIVE;
+  throw new Rejection(`aggregation temporality ${String(value)} is neither DELTA (1) nor CUMULATIVE (2)`);
+}
+
+function numberValue(p: any, monotonic: boolean): { value: number; int: boolean } {
+  let value: number;
+  let int = false;
+  if (p.value === 'asDouble') value = finite(p.asDouble, 'as_double');
+  else if (p.value === 'asInt') {
+    value = int64(p.asInt);
+    int = true;
+  } else throw new Rejection('number data point without a value');
+  if (monotonic && value < 0) throw new Rejection('negative value in a monotonic sum');
+  return { value, int };
+}
+
+function optionalDouble(p: any, field: string): number | undefined {
+  if (!Object.prototype.hasOwnProperty.call(p, field) || p[field] === null || p[field] === undefined) return undefined;
+  return finite(p[field], field);
+}
+
+function histogram(p: any): Histogram {
+  const total = count(p.count, 'count');
+  const bounds: number[] = Array.from(p.explicitBounds ?? [], (b: unknown) => finite(b, 'explicit bound'));
+  for (let i = 1; i < bounds.length; i++) if (!(bounds[i] > bounds[i - 1])) throw new Rejection('explicit bounds are not strictly increasing');
+  const raw = p.bucketCounts ?? [];
+  let counts: number[];
+  if (raw.length === 0) {
+    if (bounds.length > 0) throw new Rejection('explicit bounds without bucket counts');
+    counts = [total];
+  } else {
+    if (raw.length !== bounds.length + 1) throw new Rejection(`${raw.length} bucket counts for ${bounds.length} bounds (expected ${bounds.length + 1})`);
+    counts = new Array(raw.length);
+    let sum = 0;
+    for (let i = 0; i < raw.length; i++) sum += counts[i] = count(raw[i], 'bucket count');
+    if (sum !== total) throw new Rejection(`bucket counts add up to ${sum}, count is ${total}`);
+  }
+  const out: Histogram = { buckets: { boundaries: bounds, counts }, count: total };
+  const sum = optionalDouble(p, 'sum');
+  const min = optionalDouble(p, 'min');
+  const max = optionalDouble(p, 'max');
+  if (sum !== undefined) out.sum = sum;
+  if (min !== undefined) out.min = min;
+  if (max !== undefined) out.max = max;
+  return out;
+}
+
+function buckets(b: any, what: string): { offset: number; bucketCounts: number[] } {
+  const offset = b?.offset ?? 0;
+  if (!Number.isInteger(offset)) throw new Rejection(`${what} offset is not an integer`);
+  return { offset, bucketCounts: Array.from(b?.bucketCounts ?? [], (c: unknown) => count(c, `${what} bucket count`)) };
+}
+
+function exponentialHistogram(p: any): ExponentialHistogram {
+  const scale = p.scale ?? 0;
+  if (!Number.isInteger(scale) || scale < MIN_SCALE || scale > MAX_SCALE) throw new Rejection(`scale ${scale} outside [${MIN_SCALE}, ${MAX_SCALE}]`);
+  const zeroThreshold = p.zeroThreshold ?? 0;
+  if (zeroThreshold !== 0) throw new Rejection('a non-zero zero_threshold is not supported');
+  const out: ExponentialHistogram = {
+    count: count(p.count, 'count'),
+    scale,
+    zeroCount: count(p.zeroCount, 'zero count'),
+    positive: buckets(p.positive, 'positive'),
+    negative: buckets(p.negative, 'negative'),
+  };
+  let sum = out.zeroCount;
+  for (const c of out.positive.bucketCounts) sum += c;
+  for (const c of out.negative.bucketCounts) sum += c;
+  if (sum !== out.count) throw new Rejection(`bucket counts add up to ${sum}, count is ${out.count}`);
+  const total = optionalDouble(p, 'sum');
+  const min = optionalDouble(p, 'min');
+  const max = optionalDouble(p, 'max');
+  if (total !== undefined) out.sum = total;
+  if (min !== undefined) out.min = min;
+  if (max !== undefined) out.max = max;
+  return out;
+}
+
+// ---- the request ----------------------------------------------------------------------
+
+export class Converter {
+  private readonly _out: Converted = { resourceMetrics: [], accepted: 0, rejected: 0, skipped: 0, reasons: [] };
+  private readonly _clock: Clock;
+
+  constructor(now: HrTime) {
+    this._clock = new Clock(now);
+  }
+
+  convert(request: any): Converted {
+    for (const rm of request?.resourceMetrics ?? []) this._resourceMetrics(rm);
+    return this._out;
+  }
+
+  private _reject(points: number, reason: string, where: string): void {
+    this._out.rejected += points;
+    if (this._out.reasons.length < MAX_REASONS) {
+      const message = `${where}: ${reason}`;
+      if (!this._out.reasons.includes(message)) this._out.reasons.push(message);
+    }
+  }
+
+  private _resourceMetrics(rm: any): void {
+    const scopes: ScopeMetrics[] = [];
+    // Receivers SHOULD read the deprecated instrumentation_library_metrics when
+    // scope_metrics is not set (metrics.proto, ResourceMetrics).
+    const scopeList: any[] = rm?.scopeMetrics?.length > 0 ? rm.scopeMetrics : (rm?.instrumentationLibraryMetrics ?? []);
+    for (const sm of scopeList) {
+      const scope = sm.scope ?? sm.instrumentationLibrary ?? {};
+      const metrics: MetricData[] = [];
+      for (const m of sm.metrics ?? []) {
+        const metric = this._metric(m);
+        if (metric !== undefined) metrics.push(metric);
+      }
+      if (metrics.length === 0) continue;
+      const out: ScopeMetrics['scope'] = { name: String(scope.name ?? '') };
+      if (scope.version) out.version = String(scope.version);
+      if (sm.schemaUrl) out.schemaUrl = String(sm.schemaUrl);
+      scopes.push({ scope: out, metrics });
+    }
+    if (scopes.length === 0) return;
+    const resource: { attributes: Attributes; schemaUrl?: string } = { attributes: attributes(rm.resource?.attributes) };
+    if (rm.schemaUrl) resource.schemaUrl = String(rm.schemaUrl);
+    this._out.resourceMetrics.push({ resource, scopeMetrics: scopes });
+  }
+
+  private _metric(m: any): MetricData | undefined {
+    const kind: string | undefined = m.data;
+    const data = kind === undefined ? undefined : m[kind];
+    const points: any[] = data?.dataPoints ?? [];
+    const name = typeof m.name === 'string' ? m.name : '';
+    const where = `metric ${JSON.stringify(name.slice(0, 64))}`;
+    if (name === '') {
+      this._reject(points.length, 'metric without a name', 'metric ""');
+      return undefined;
+    }
+    if (points.length === 0) return undefined;
+    let dataPointType: number;
+    let aggregationTemporality: number = Temporality.CUMULATIVE;
+    let type: string;
+    let monotonic = false;
+    try {
+      switch (kind) {
+        case 'gauge':
+          dataPointType = DataPointType.GAUGE;
+          type = 'GAUGE';
+          break;
+        case 'sum':
+          dataPointType = DataPointType.SUM;
+          aggregationTemporality = temporality(data.aggregationTemporality);
+          monotonic = data.isMonotonic === true;
+          type = monotonic ? 'COUNTER' : 'UP_DOWN_COUNTER';
+          break;
+        case 'histogram':
+          dataPointType = DataPointType.HISTOGRAM;
+          aggregationTemporality = temporality(data.aggregationTemporality);
+          type = 'HISTOGRAM';
+          break;
+        case 'exponentialHistogram':
+          dataPointType = DataPointType.EXPONENTIAL_HISTOGRAM;
+          aggregationTemporality = temporality(data.aggregationTemporality);
+          type = 'HISTOGRAM';
+          break;
+        default:
+          throw new Rejection(`${kind === 'summary' ? 'Summary' : String(kind)} points are not supported`);
+      }
+    } catch (err) {
+      if (!(err instanceof Rejection)) throw err;
+      this._reject(points.length, err.message, where);
+      return undefined;
+    }
+    const dataPoints: DataPoint<any>[] = [];
+    let ints = 0;
+    for (const p of points) {
+      try {
+        if ((p.flags ?? 0) & NO_RECORDED_VALUE) {
+          this._out.skipped++;
+          continue;
+        }
+        let value: DataPoint<any>['value'];
+        if (dataPointType === DataPointType.HISTOGRAM) value = histogram(p);
+        else if (dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) value = exponentialHistogram(p);
+        else {
+          const n = numberValue(p, monotonic);
+          value = n.value;
+          if (n.int) ints++;
+        }
+        const endTime = this._clock.hrTime(p.timeUnixNano);
+        const startTime = p.startTimeUnixNano ? this._clock.hrTime(p.startTimeUnixNano) : endTime;
+        dataPoints.push({ startTime, endTime, attributes: attributes(p.attributes), value });
+      } catch (err) {
+        if (!(err instanceof Rejection)) throw err;
+        this._reject(1, err.message, where);
+      }
+    }
+    if (dataPoints.length === 0) return undefined;
+    this._out.accepted += dataPoints.length;
+    const valueType = ints === dataPoints.length && dataPointType !== DataPointType.HISTOGRAM ? ValueType.INT : ValueType.DOUBLE;
+    const out: MetricData = {
+      descriptor: { name, description: String(m.description ?? ''), unit: String(m.unit ?? ''), type, valueType },
+      aggregationTemporality,
+      dataPointType,
+      dataPoints,
+      ...(dataPointType === DataPointType.SUM ? { isMonotonic: monotonic } : {}),
+    };
+    return out;
+  }
+}
