@@ -11,3 +11,12 @@ export type {
   ResourceMetrics,
   ScopeMetrics,
 } from './receiver/types.js';
+export { AlertEngine, ALERT_DEFAULTS } from './alerts/engine.js';
+export type { Alert, AlertEngineOptions, AlertNotification, AlertState, Notifier } from './alerts/engine.js';
+export type { AlertRule, AlertRuleOptions, Comparison } from './alerts/rule.js';
+export { webhookNotifier, webhookPayload } from './alerts/webhook.js';
+export type { WebhookOptions } from './alerts/webhook.js';
+export { DashboardConfigError } from './common/errors.js';
+export type { DashboardErrorCode } from './common/errors.js';
+export { parseDuration } from './common/duration.js';
+export type { Labels, MetricInfo, QuerySource, RangeSeries, Sample } from './query/source.js';
