@@ -20,3 +20,8 @@ export { DashboardConfigError } from './common/errors.js';
 export type { DashboardErrorCode } from './common/errors.js';
 export { parseDuration } from './common/duration.js';
 export type { Labels, MetricInfo, QuerySource, RangeSeries, Sample } from './query/source.js';
+export { serveDashboard, DEFAULT_UI_PORT, SELF_METER } from './server/dashboard.js';
+export type { DashboardOptions, RunningDashboard } from './server/dashboard.js';
+export { defaultView, viewQueries, viewsFor, selector, QUANTILES } from './query/presets.js';
+export type { View, ViewQuery } from './query/presets.js';
+export { m4 } from './server/downsample.js';

@@ -33,5 +33,9 @@ export function flatten(rms: { scopeMetrics: any[] }[]): Record<string, Record<s
 }
 
 export function attributeKey(attrs: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(attrs).sort().map(k => [k, attrs[k]]));
+  return JSON.stringify(
+    Object.keys(attrs)
+      .sort()
+      .map(k => [k, attrs[k]]),
+  );
 }

@@ -83,7 +83,11 @@ interface Group {
 export const ALERT_DEFAULTS = { evaluationInterval: 5_000, groupWait: 30_000, groupInterval: 300_000, repeatInterval: 14_400_000 } as const;
 
 function labelsKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map(k => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map(k => [k, labels[k]]),
+  );
 }
 
 export class AlertEngine {

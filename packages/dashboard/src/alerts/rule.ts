@@ -52,10 +52,12 @@ export function compare(value: number, op: Comparison, threshold: number): boole
 
 function stringRecord(value: unknown, what: string): Record<string, string> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new DashboardConfigError('FM_ALERT_RULE', `${what} must be an object of strings`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new DashboardConfigError('FM_ALERT_RULE', `${what} must be an object of strings`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new DashboardConfigError('FM_ALERT_RULE', `${what}.${k} must be a string`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+      throw new DashboardConfigError('FM_ALERT_RULE', `${what}.${k} must be a string`);
     out[k] = String(v);
   }
   return out;
@@ -80,8 +82,10 @@ export function toRule(options: AlertRuleOptions): AlertRule {
     op = m[2] as Comparison;
     threshold = Number(m[3]);
   }
-  if (!COMPARISONS.includes(op as Comparison)) throw new DashboardConfigError('FM_ALERT_RULE', `rule ${name}: op must be one of ${COMPARISONS.join(' ')}, got ${JSON.stringify(op)}`);
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) throw new DashboardConfigError('FM_ALERT_RULE', `rule ${name}: threshold must be a finite number`);
+  if (!COMPARISONS.includes(op as Comparison))
+    throw new DashboardConfigError('FM_ALERT_RULE', `rule ${name}: op must be one of ${COMPARISONS.join(' ')}, got ${JSON.stringify(op)}`);
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold))
+    throw new DashboardConfigError('FM_ALERT_RULE', `rule ${name}: threshold must be a finite number`);
   let forMs: number;
   try {
     forMs = parseDuration(options.for ?? 0, `rule ${name}: for`);

@@ -153,7 +153,7 @@ function numberValue(p: any, monotonic: boolean): { value: number; int: boolean 
 }
 
 function optionalDouble(p: any, field: string): number | undefined {
-  if (!Object.prototype.hasOwnProperty.call(p, field) || p[field] === null || p[field] === undefined) return undefined;
+  if (!Object.hasOwn(p, field) || p[field] === null || p[field] === undefined) return undefined;
   return finite(p[field], field);
 }
 

@@ -35,7 +35,9 @@ collector.add(
     .add(new protobuf.Field('rejectedDataPoints', 1, 'int64'))
     .add(new protobuf.Field('errorMessage', 2, 'string')),
 );
-root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse').add(new protobuf.Field('partialSuccess', 1, 'ExportMetricsPartialSuccess'));
+root
+  .lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse')
+  .add(new protobuf.Field('partialSuccess', 1, 'ExportMetricsPartialSuccess'));
 root.lookupType('opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint').add(new protobuf.Field('zeroThreshold', 14, 'double'));
 root.define('google.rpc').add(
   new protobuf.Type('Status')

@@ -77,7 +77,9 @@ describe('AlertEngine', () => {
 
     source.answers.set('rate(errors[1m])', [{ labels: { route: '/a' }, value: 9 }]);
     await at(engine, T + 5 * S);
-    expect(engine.alerts).toMatchObject([{ state: 'pending', value: 9, activeAt: T + 5 * S, labels: { route: '/a', severity: 'page', alertname: 'HighErrorRate' } }]);
+    expect(engine.alerts).toMatchObject([
+      { state: 'pending', value: 9, activeAt: T + 5 * S, labels: { route: '/a', severity: 'page', alertname: 'HighErrorRate' } },
+    ]);
 
     await at(engine, T + 5 * S + 59 * S); // 59 s of the 60 s `for`
     expect(engine.alerts[0].state).toBe('pending');
@@ -89,7 +91,11 @@ describe('AlertEngine', () => {
     expect(calls).toHaveLength(0);
     await at(engine, T + 65 * S + 30 * S);
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ status: 'firing', groupKey: 'HighErrorRate', commonLabels: { route: '/a', severity: 'page', alertname: 'HighErrorRate' } });
+    expect(calls[0]).toMatchObject({
+      status: 'firing',
+      groupKey: 'HighErrorRate',
+      commonLabels: { route: '/a', severity: 'page', alertname: 'HighErrorRate' },
+    });
     expect(calls[0].alerts).toHaveLength(1);
     expect(hooks).toHaveLength(1);
     expect(hooks[0].headers.authorization).toBe('Bearer s3cret');
@@ -97,7 +103,15 @@ describe('AlertEngine', () => {
       version: '4',
       status: 'firing',
       groupLabels: { alertname: 'HighErrorRate' },
-      alerts: [{ status: 'firing', labels: { alertname: 'HighErrorRate', route: '/a' }, annotations: { summary: 'errors <b>up</b>' }, value: 9, endsAt: '0001-01-01T00:00:00Z' }],
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'HighErrorRate', route: '/a' },
+          annotations: { summary: 'errors <b>up</b>' },
+          value: 9,
+          endsAt: '0001-01-01T00:00:00Z',
+        },
+      ],
     });
     expect(hooks[0].body.alerts[0].startsAt).toBe(new Date(T + 65 * S).toISOString());
 
@@ -129,7 +143,12 @@ describe('AlertEngine', () => {
 
   it('drops a pending alert whose condition stops holding before `for`, and never notifies it', async () => {
     const calls: AlertNotification[] = [];
-    const engine = new AlertEngine({ source, clock, notifiers: [n => void calls.push(n)], rules: [{ name: 'Slow', expr: 'p99', op: '>', threshold: 0.5, for: '2m' }] });
+    const engine = new AlertEngine({
+      source,
+      clock,
+      notifiers: [n => void calls.push(n)],
+      rules: [{ name: 'Slow', expr: 'p99', op: '>', threshold: 0.5, for: '2m' }],
+    });
     source.answers.set('p99', [{ labels: {}, value: 0.9 }]);
     await at(engine, clock.t);
     expect(engine.alerts[0].state).toBe('pending');
@@ -140,7 +159,7 @@ describe('AlertEngine', () => {
     expect(calls).toEqual([]);
   });
 
-  it('groups a rule\'s alerts; a new series firing is notified groupInterval after the last notification', async () => {
+  it("groups a rule's alerts; a new series firing is notified groupInterval after the last notification", async () => {
     const calls: AlertNotification[] = [];
     const engine = new AlertEngine({ source, clock, groupWait: '10s', groupInterval: '1m', repeatInterval: '1h', notifiers: [n => void calls.push(n)] });
     engine.addRule({ name: 'Down', expr: 'up == 0' });

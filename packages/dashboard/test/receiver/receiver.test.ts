@@ -122,7 +122,9 @@ describe('request validation', () => {
               metrics: [
                 {
                   name: 'm',
-                  gauge: { dataPoints: [{ asDouble: 1, attributes: [kv('__proto__', { stringValue: 'x' }), kv('deep', deep), kv('bytes', { bytesValue: 'AQI=' })] }] },
+                  gauge: {
+                    dataPoints: [{ asDouble: 1, attributes: [kv('__proto__', { stringValue: 'x' }), kv('deep', deep), kv('bytes', { bytesValue: 'AQI=' })] }],
+                  },
                 },
               ],
             },
@@ -161,7 +163,12 @@ describe('over HTTP', () => {
   });
   afterAll(() => running.close());
 
-  function post(path: string, body: Buffer, headers: Record<string, string>, method = 'POST'): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
+  function post(
+    path: string,
+    body: Buffer,
+    headers: Record<string, string>,
+    method = 'POST',
+  ): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const req = httpRequest(`http://127.0.0.1:${running.port}${path}`, { method, headers }, res => {
         const chunks: Buffer[] = [];

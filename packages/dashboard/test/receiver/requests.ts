@@ -32,14 +32,18 @@ export function richRequest(): Record<string, any> {
               {
                 name: 'temperature',
                 gauge: {
-                  dataPoints: [{ attributes: [kv('tags', { arrayValue: { values: [{ stringValue: 'x' }, { doubleValue: 1.5 }] } })], timeUnixNano: T1, asDouble: -3 }],
+                  dataPoints: [
+                    { attributes: [kv('tags', { arrayValue: { values: [{ stringValue: 'x' }, { doubleValue: 1.5 }] } })], timeUnixNano: T1, asDouble: -3 },
+                  ],
                 },
               },
               {
                 name: 'latency',
                 histogram: {
                   aggregationTemporality: 1,
-                  dataPoints: [{ startTimeUnixNano: T0, timeUnixNano: T1, count: '6', sum: 12.5, min: 0.5, max: 9, bucketCounts: ['1', '2', '3'], explicitBounds: [1, 5] }],
+                  dataPoints: [
+                    { startTimeUnixNano: T0, timeUnixNano: T1, count: '6', sum: 12.5, min: 0.5, max: 9, bucketCounts: ['1', '2', '3'], explicitBounds: [1, 5] },
+                  ],
                 },
               },
               {
@@ -47,7 +51,15 @@ export function richRequest(): Record<string, any> {
                 exponentialHistogram: {
                   aggregationTemporality: 2,
                   dataPoints: [
-                    { startTimeUnixNano: T0, timeUnixNano: T1, count: '5', sum: 40, scale: 2, zeroCount: '1', positive: { offset: 3, bucketCounts: ['2', '2'] } },
+                    {
+                      startTimeUnixNano: T0,
+                      timeUnixNano: T1,
+                      count: '5',
+                      sum: 40,
+                      scale: 2,
+                      zeroCount: '1',
+                      positive: { offset: 3, bucketCounts: ['2', '2'] },
+                    },
                   ],
                 },
               },

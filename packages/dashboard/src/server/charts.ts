@@ -1,0 +1,87 @@
+// One chart's data for a frame: its queries answered over the chart's window at
+// a step of one pixel column, each series downsampled to the pixel width.
+import type { Labels, QuerySource } from '../query/source.js';
+import { type View, type ViewQuery, viewQueries } from '../query/presets.js';
+import { m4 } from './downsample.js';
+
+export interface ChartSpec {
+  /** Chosen by the page; echoed in frames. */
+  id: string;
+  /** A metric name with a view, or a raw query (view 'expr'). */
+  metric?: string;
+  view: View | 'expr';
+  expr?: string;
+  /** How far back the chart shows (ms). */
+  windowMs: number;
+  /** The plot's width in CSS pixels. */
+  width: number;
+}
+
+export interface ChartSeries {
+  labels: Labels;
+  t: number[];
+  v: number[];
+}
+
+export interface ChartData {
+  id: string;
+  series: ChartSeries[];
+  /** The query error, if the chart's queries failed. */
+  error?: string;
+  /** Series left out past the per-chart limit. */
+  omitted: number;
+}
+
+export const LIMITS = { minWindowMs: 5_000, maxWindowMs: 24 * 3_600_000, minWidth: 10, maxWidth: 4096, maxCharts: 200, maxSeriesPerChart: 24 } as const;
+
+/** A chart spec from the page, checked field by field; undefined when unusable. */
+export function parseChartSpec(raw: unknown): ChartSpec | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.id !== 'string' || r.id.length > 200) return undefined;
+  const view = r.view;
+  if (view !== 'rate' && view !== 'value' && view !== 'quantiles' && view !== 'heatmap' && view !== 'expr') return undefined;
+  if (view === 'expr' ? typeof r.expr !== 'string' || r.expr.length > 2000 : typeof r.metric !== 'string' || r.metric.length > 1000) return undefined;
+  const windowMs = Math.min(LIMITS.maxWindowMs, Math.max(LIMITS.minWindowMs, Number(r.windowMs) || 300_000));
+  const width = Math.round(Math.min(LIMITS.maxWidth, Math.max(LIMITS.minWidth, Number(r.width) || 600)));
+  return view === 'expr' ? { id: r.id, view, expr: r.expr as string, windowMs, width } : { id: r.id, view, metric: r.metric as string, windowMs, width };
+}
+
+export function chartQueries(spec: ChartSpec): ViewQuery[] {
+  return spec.view === 'expr' ? [{ expr: spec.expr ?? '' }] : viewQueries(spec.view, spec.metric ?? '');
+}
+
+/** The step of a chart: one pixel column, at least the ring's resolution. */
+export function chartStep(spec: ChartSpec, resolutionMs: number): number {
+  return Math.max(resolutionMs, Math.ceil(spec.windowMs / spec.width));
+}
+
+function lastValue(s: ChartSeries): number {
+  for (let i = s.v.length - 1; i >= 0; i--) if (!Number.isNaN(s.v[i])) return s.v[i];
+  return Number.NEGATIVE_INFINITY;
+}
+
+export async function computeChart(source: QuerySource, spec: ChartSpec, now: number, resolutionMs: number): Promise<ChartData> {
+  const step = chartStep(spec, resolutionMs);
+  const end = Math.floor(now / step) * step;
+  const start = end - spec.windowMs;
+  try {
+    const answers = await Promise.all(chartQueries(spec).map(q => source.range(q.expr, start, end, step).then(series => ({ q, series }))));
+    let series: ChartSeries[] = [];
+    for (const { q, series: ss } of answers) {
+      for (const s of ss) {
+        const { t, v } = m4(s.timestamps, s.values, spec.width, start, end);
+        series.push({ labels: q.labels ? { ...s.labels, ...q.labels } : s.labels, t, v });
+      }
+    }
+    let omitted = 0;
+    if (series.length > LIMITS.maxSeriesPerChart && spec.view !== 'heatmap') {
+      series.sort((a, b) => lastValue(b) - lastValue(a));
+      omitted = series.length - LIMITS.maxSeriesPerChart;
+      series = series.slice(0, LIMITS.maxSeriesPerChart);
+    }
+    return { id: spec.id, series, omitted };
+  } catch (err) {
+    return { id: spec.id, series: [], omitted: 0, error: (err as Error)?.message ?? String(err) };
+  }
+}
