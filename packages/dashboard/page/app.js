@@ -270,7 +270,14 @@
   }
 
   /** uPlot's data: one x array (seconds) shared by all series, null where a series has no point. */
-  function aligned(series) {
+  function aligned(chart) {
+    const series = chart.series;
+    if (chart.grid) {
+      const { start, step, n } = chart.grid;
+      const x = new Array(n);
+      for (let i = 0; i < n; i++) x[i] = (start + i * step) / 1000;
+      return [x, ...series.map(s => s.v)];
+    }
     const xs = new Set();
     for (const s of series) for (const t of s.t) xs.add(t);
     const x = [...xs].sort((a, b) => a - b);
@@ -292,7 +299,7 @@
     if (card.view === 'heatmap') return drawHeatmap(card, chart);
     const series = chart.series;
     const key = series.map(s => JSON.stringify(s.labels)).join('|');
-    const data = aligned(series);
+    const data = aligned(chart);
     const width = Math.max(100, Math.floor(card.plotBox.clientWidth));
     if (!card.plot || key !== card.seriesKey) {
       if (card.plot) card.plot.destroy();
@@ -347,8 +354,9 @@
     g.scale(dpr, dpr);
     g.fillStyle = '#0f172a';
     g.fillRect(0, 0, width, height);
+    const times = s => (s.t ? s.t : chart.grid ? s.v.map((_, i) => chart.grid.start + i * chart.grid.step) : []);
     const rows = chart.series
-      .map(s => ({ le: s.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels.le), s }))
+      .map(s => ({ le: s.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels.le), s: { t: times(s), v: s.v } }))
       .filter(r => !Number.isNaN(r.le))
       .sort((a, b) => a.le - b.le);
     stats.plots[chart.id] = { heatmap: true, rows: rows.length };

@@ -28,8 +28,6 @@ function seriesFor(expr: string): { labels: Labels; f: (t: number) => number }[]
     ];
   const q = /^histogram_quantile\(([\d.]+), sum\(rate\(http\.server\.duration/.exec(expr);
   if (q) return [{ labels: {}, f: t => Number(q[1]) * (1 + ((t / 1000) % 5) / 10) }];
-  if (expr.startsWith('sum by (le) (rate(http.server.duration'))
-    return ['0.1', '0.5', '1', '+Inf'].map((le, i) => ({ labels: { le }, f: (t: number) => (i + 1) * (1 + ((t / 1000) % 4)) }));
   if (expr === `{__name__=${JSON.stringify(XSS)}}`) return [{ labels: { [XSS]: XSS }, f: () => 42 }];
   if (expr === 'fastmeter.breaker.state') return [{ labels: { exporter: 'otlp' }, f: () => 2 }];
   if (expr === 'fastmeter.sampler.probability') return [{ labels: { instrument: 'h' }, f: () => 0.25 }];
@@ -51,6 +49,14 @@ export class FakeSource implements QuerySource {
         values.push(s.f(t));
       }
       return { labels: s.labels, timestamps, values };
+    });
+  }
+  async buckets(metric: string, start: number, end: number, step: number) {
+    if (metric !== 'http.server.duration') throw new Error(`fake source: no buckets for ${metric}`);
+    return ['0.1', '0.5', '1', '+Inf'].map((le, i) => {
+      const timestamps: number[] = [];
+      for (let t = start; t <= end; t += step) timestamps.push(t);
+      return { le, timestamps, values: timestamps.map(t => (i + 1) * (1 + ((t / 1000) % 4))) };
     });
   }
   async metrics(): Promise<MetricInfo[]> {

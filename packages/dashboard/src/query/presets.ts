@@ -4,7 +4,7 @@
 //   up-down counter,
 //   gauge             the value
 //   histogram         p50, p90 and p99 over the last minute (histogram_quantile),
-//                     and a heatmap of the per-bucket rates
+//                     and a heatmap of the per-bucket rates (QuerySource.buckets)
 import type { Labels } from './source.js';
 
 export type View = 'rate' | 'value' | 'quantiles' | 'heatmap';
@@ -46,6 +46,6 @@ export function viewQueries(view: View, metric: string): ViewQuery[] {
     case 'quantiles':
       return QUANTILES.map(q => ({ expr: `histogram_quantile(${q}, sum(rate(${s}[${RATE_WINDOW}])))`, labels: { quantile: `p${Math.round(q * 100)}` } }));
     case 'heatmap':
-      return [{ expr: `sum by (le) (rate(${s}[${RATE_WINDOW}]))` }];
+      return []; // per-bucket rates come from QuerySource.buckets (heatmap.ts)
   }
 }

@@ -37,4 +37,10 @@ export interface QuerySource {
   range(expr: string, startMs: number, endMs: number, stepMs: number): Promise<RangeSeries[]>;
   /** Every metric the ring holds, with its descriptor and series. */
   metrics(): Promise<MetricInfo[]>;
+  /**
+   * Per-second rates of each bucket of a histogram metric, summed over its series,
+   * on the grid start, start + step, ... ≤ end (the heatmap). Optional: without it
+   * the page has no heatmap.
+   */
+  buckets?(metric: string, startMs: number, endMs: number, stepMs: number): Promise<{ le: string; timestamps: number[]; values: number[] }[]>;
 }

@@ -62,28 +62,38 @@ function finite(value: unknown, what: string): number {
 }
 
 /**
- * Nanosecond timestamps as HrTime, exactly (a double holds only 2^53 ns). All the
- * points of one export share one or two timestamps, so the conversion is cached
- * per request and every point with that timestamp shares the HrTime array.
+ * Nanosecond timestamps as HrTime, exactly (a double holds only 2^53 ns). The
+ * points of one export share one or two timestamps (start, end): the last two
+ * conversions are kept, and every point with that timestamp shares the array.
  */
 class Clock {
-  private readonly _cache = new Map<string, HrTime>();
+  private _hi0 = -1;
+  private _lo0 = -1;
+  private _t0: HrTime = [0, 0];
+  private _hi1 = -1;
+  private _lo1 = -1;
+  private _t1: HrTime = [0, 0];
   constructor(private readonly _now: HrTime) {}
 
   hrTime(value: unknown): HrTime {
     if (value === null || value === undefined || value === 0 || value === '0') return this._now;
-    let ns: bigint;
-    if (typeof value === 'object' && 'low' in (value as object) && 'high' in (value as object)) {
+    if (typeof value === 'object') {
       const { low, high } = value as { low: number; high: number };
+      if (typeof low !== 'number' || typeof high !== 'number') throw new Rejection('timestamp is not an unsigned integer');
       if (low === 0 && high === 0) return this._now;
-      const key = `${high}:${low}`;
-      const cached = this._cache.get(key);
-      if (cached !== undefined) return cached;
-      ns = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+      if (low === this._lo0 && high === this._hi0) return this._t0;
+      if (low === this._lo1 && high === this._hi1) return this._t1;
+      const ns = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
       const time: HrTime = [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
-      if (this._cache.size < 1024) this._cache.set(key, time);
+      this._hi1 = this._hi0;
+      this._lo1 = this._lo0;
+      this._t1 = this._t0;
+      this._hi0 = high;
+      this._lo0 = low;
+      this._t0 = time;
       return time;
     }
+    let ns: bigint;
     if (typeof value === 'string' && /^\d+$/.test(value)) ns = BigInt(value);
     else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ns = BigInt(value);
     else throw new Rejection('timestamp is not an unsigned integer');
@@ -91,12 +101,29 @@ class Clock {
   }
 }
 
+/**
+ * Which member of a oneof is set. protobufjs keeps defaults of oneof members on
+ * the prototype, and its virtual oneof property walks Object.keys: an own
+ * property test is the cheap, exact answer.
+ */
+const has = (o: object, key: string): boolean =>
+  Object.hasOwn(o, key) && (o as Record<string, unknown>)[key] !== null && (o as Record<string, unknown>)[key] !== undefined;
+
 // ---- attributes ---------------------------------------------------------------------
 
 /** An OTLP AnyValue as an OTel attribute value (kvlist and bytes, which attributes cannot hold, as strings). */
+const ANY_VALUE_FIELDS = ['stringValue', 'intValue', 'doubleValue', 'boolValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
+
 function anyValue(v: any, depth: number): AttributeValue | undefined {
-  if (v === null || v === undefined || depth > MAX_DEPTH) return undefined;
-  switch (v.value) {
+  if (v === null || typeof v !== 'object' || depth > MAX_DEPTH) return undefined;
+  let kind: string | undefined;
+  for (let i = 0; i < ANY_VALUE_FIELDS.length; i++) {
+    if (has(v, ANY_VALUE_FIELDS[i])) {
+      kind = ANY_VALUE_FIELDS[i];
+      break;
+    }
+  }
+  switch (kind) {
     case 'stringValue':
       return String(v.stringValue);
     case 'boolValue':
@@ -143,8 +170,8 @@ function temporality(value: unknown): number {
 function numberValue(p: any, monotonic: boolean): { value: number; int: boolean } {
   let value: number;
   let int = false;
-  if (p.value === 'asDouble') value = finite(p.asDouble, 'as_double');
-  else if (p.value === 'asInt') {
+  if (has(p, 'asDouble')) value = finite(p.asDouble, 'as_double');
+  else if (has(p, 'asInt')) {
     value = int64(p.asInt);
     int = true;
   } else throw new Rejection('number data point without a value');
@@ -153,7 +180,7 @@ function numberValue(p: any, monotonic: boolean): { value: number; int: boolean 
 }
 
 function optionalDouble(p: any, field: string): number | undefined {
-  if (!Object.hasOwn(p, field) || p[field] === null || p[field] === undefined) return undefined;
+  if (!has(p, field)) return undefined;
   return finite(p[field], field);
 }
 
@@ -214,6 +241,8 @@ function exponentialHistogram(p: any): ExponentialHistogram {
   return out;
 }
 
+const METRIC_DATA_FIELDS = ['sum', 'gauge', 'histogram', 'exponentialHistogram', 'summary'] as const;
+
 // ---- the request ----------------------------------------------------------------------
 
 export class Converter {
@@ -262,7 +291,7 @@ export class Converter {
   }
 
   private _metric(m: any): MetricData | undefined {
-    const kind: string | undefined = m.data;
+    const kind = METRIC_DATA_FIELDS.find(f => has(m, f));
     const data = kind === undefined ? undefined : m[kind];
     const points: any[] = data?.dataPoints ?? [];
     const name = typeof m.name === 'string' ? m.name : '';

@@ -19,12 +19,20 @@ export interface ChartSpec {
 
 export interface ChartSeries {
   labels: Labels;
-  t: number[];
-  v: number[];
+  /** Timestamps (ms); absent when the chart has a regular `grid`. */
+  t?: number[];
+  /** Values; on a grid, one per grid step (null where the series has no point). */
+  v: (number | null)[];
 }
 
 export interface ChartData {
   id: string;
+  /**
+   * The common time axis of every series (start, step, count), when all of them
+   * lie on the query's step grid: then series carry values only, which halves a
+   * frame. Downsampled series carry their own `t` instead.
+   */
+  grid?: { start: number; step: number; n: number };
   series: ChartSeries[];
   /** The query error, if the chart's queries failed. */
   error?: string;
@@ -56,7 +64,22 @@ export function chartStep(spec: ChartSpec, resolutionMs: number): number {
   return Math.max(resolutionMs, Math.ceil(spec.windowMs / spec.width));
 }
 
-function lastValue(s: ChartSeries): number {
+/** The chart with values on the step grid when every point lies on it, else with timestamps. */
+function onGrid(id: string, series: { labels: Labels; t: number[]; v: number[] }[], omitted: number, start: number, step: number, n: number): ChartData {
+  for (const s of series) for (const t of s.t) if ((t - start) % step !== 0 || t < start || t >= start + n * step) return { id, series, omitted };
+  return {
+    id,
+    grid: { start, step, n },
+    omitted,
+    series: series.map(s => {
+      const v: (number | null)[] = new Array(n).fill(null);
+      for (let i = 0; i < s.t.length; i++) v[(s.t[i] - start) / step] = Number.isNaN(s.v[i]) ? null : s.v[i];
+      return { labels: s.labels, v };
+    }),
+  };
+}
+
+function lastValue(s: { v: number[] }): number {
   for (let i = s.v.length - 1; i >= 0; i--) if (!Number.isNaN(s.v[i])) return s.v[i];
   return Number.NEGATIVE_INFINITY;
 }
@@ -66,8 +89,14 @@ export async function computeChart(source: QuerySource, spec: ChartSpec, now: nu
   const end = Math.floor(now / step) * step;
   const start = end - spec.windowMs;
   try {
+    if (spec.view === 'heatmap') {
+      if (source.buckets === undefined) throw new Error('this source has no bucket data (no heatmap)');
+      const rows = await source.buckets(spec.metric ?? '', start, end, step);
+      const series = rows.map(r => ({ labels: { le: r.le }, t: r.timestamps, v: r.values }));
+      return onGrid(spec.id, series, 0, start, step, Math.floor((end - start) / step) + 1);
+    }
     const answers = await Promise.all(chartQueries(spec).map(q => source.range(q.expr, start, end, step).then(series => ({ q, series }))));
-    let series: ChartSeries[] = [];
+    let series: { labels: Labels; t: number[]; v: number[] }[] = [];
     for (const { q, series: ss } of answers) {
       for (const s of ss) {
         const { t, v } = m4(s.timestamps, s.values, spec.width, start, end);
@@ -75,12 +104,12 @@ export async function computeChart(source: QuerySource, spec: ChartSpec, now: nu
       }
     }
     let omitted = 0;
-    if (series.length > LIMITS.maxSeriesPerChart && spec.view !== 'heatmap') {
+    if (series.length > LIMITS.maxSeriesPerChart) {
       series.sort((a, b) => lastValue(b) - lastValue(a));
       omitted = series.length - LIMITS.maxSeriesPerChart;
       series = series.slice(0, LIMITS.maxSeriesPerChart);
     }
-    return { id: spec.id, series, omitted };
+    return onGrid(spec.id, series, omitted, start, step, Math.floor((end - start) / step) + 1);
   } catch (err) {
     return { id: spec.id, series: [], omitted: 0, error: (err as Error)?.message ?? String(err) };
   }

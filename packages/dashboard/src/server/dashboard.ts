@@ -283,13 +283,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/${options.token === undefined ? '' : `?token=${encodeURIComponent(options.token)}`}`;
   const log = options.log === undefined ? console.log : options.log;
-  if (log) {
-    log(
-      loopback
-        ? `fastmeter dashboard: ${url} (loopback only)`
-        : `fastmeter dashboard: http://${shownHost}:${address.port}/ on a non-loopback address: every request needs the token (Authorization: Bearer <token> or ?token=<token>)`,
-    );
-  }
+  if (log) log(startLine(`http://${shownHost}:${address.port}/`, loopback, options.token !== undefined));
   let closed: Promise<void> | undefined;
   return {
     url,
@@ -310,6 +304,13 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
       return closed;
     },
   };
+}
+
+/** What a dashboard says when it starts: where it is, and what it takes to get in. */
+export function startLine(base: string, loopback: boolean, token: boolean): string {
+  if (!loopback)
+    return `fastmeter dashboard: ${base} on a non-loopback address: every request needs the token (Authorization: Bearer <token> or ?token=<token>)`;
+  return `fastmeter dashboard: ${base}${token ? ' (loopback; the token is required: Authorization: Bearer <token> or ?token=<token>)' : ' (loopback only)'}`;
 }
 
 function escapeHtml(text: string): string {

@@ -1,7 +1,7 @@
 // The page in a real browser (Debian chromium through playwright-core), on the
 // deterministic FakeSource: no console errors, charts equal to the source's
 // answers, live updates, escaping, health panel, alert banners, screenshot.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,15 @@ describe.skipIf(skipWithoutChromium())('dashboard page (chromium)', () => {
     expect(labels.slice(1)).toEqual(['p50', 'p90', 'p99']);
   });
 
+  it('switches a histogram to its heatmap', async () => {
+    await page.locator('.card[data-chart="quantiles:http.server.duration"] .views button', { hasText: 'heatmap' }).click();
+    const id = 'heatmap:http.server.duration';
+    await page.waitForFunction(i => (window as any).__fastmeter.plots[i]?.rows === 4, id, { timeout: 10_000 });
+    expect(await page.$$(`.card[data-chart="${id}"] canvas.heatmap`)).toHaveLength(1);
+    await page.locator(`.card[data-chart="${id}"] .views button`, { hasText: 'p50' }).click();
+    await page.waitForSelector('.card[data-chart="quantiles:http.server.duration"] .u-legend', { timeout: 10_000 });
+  });
+
   it('updates live', async () => {
     const before = await page.evaluate(() => (window as any).__fastmeter.frames);
     await page.waitForFunction(n => (window as any).__fastmeter.frames > n + 2, before, { timeout: 10_000 });
@@ -116,9 +125,25 @@ describe.skipIf(skipWithoutChromium())('dashboard page (chromium)', () => {
     expect(await page.$$('img')).toHaveLength(0);
   });
 
-  it('saves a screenshot', async () => {
+  it('saves a screenshot and the render timings (for bench/dashboard.mjs)', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'page-fake-source.png'), fullPage: true });
+    const timing = await page.evaluate(() => {
+      const w = (window as any).__fastmeter;
+      const sorted = [...w.renderMs].sort((a: number, b: number) => a - b);
+      return {
+        firstFrameMs: w.firstFrameAt,
+        medianRenderMs: sorted[Math.floor(sorted.length / 2)],
+        p95RenderMs: sorted[Math.floor(sorted.length * 0.95)],
+        frames: w.frames,
+        charts: Object.keys(w.plots).length,
+      };
+    });
+    expect(timing.frames).toBeGreaterThan(0);
+    writeFileSync(
+      join(ARTIFACTS, 'render.json'),
+      JSON.stringify({ ...timing, source: 'fake', browser: browser?.context.browser()?.version() ?? '', date: new Date().toISOString() }, null, 2),
+    );
     expect(errors).toEqual([]);
   });
 });
