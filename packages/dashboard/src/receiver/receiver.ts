@@ -13,7 +13,7 @@
 //   500  the ring threw (it should not)
 // Nothing a client sends can throw out of the handler or hang it.
 import { diag } from '@opentelemetry/api';
-import type { HrTime } from '@opentelemetry/api';
+import type { HrTime, MeterProvider } from '@opentelemetry/api';
 import { once } from 'node:events';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { promisify } from 'node:util';
@@ -48,6 +48,13 @@ export interface OtlpReceiverOptions {
   ring: IngestTarget;
   /** Largest body accepted, compressed and decompressed (default 20 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Reports the receiver's own metrics on this provider's meter `fastmeter`:
+   * `fastmeter.receiver.requests` (attribute `http.response.status_code`),
+   * `fastmeter.receiver.points` (attribute `result`: accepted, rejected) and
+   * `fastmeter.receiver.bytes`, as observable counters (read at collection, nothing per request).
+   */
+  meterProvider?: MeterProvider;
 }
 
 export interface ExportOutcome {
@@ -113,10 +120,42 @@ export class OtlpMetricsReceiver {
     if (!Number.isSafeInteger(max) || max <= 0) throw new RangeError(`OtlpMetricsReceiver: maxBodyBytes must be a positive integer, got ${max}`);
     this.maxBodyBytes = max;
     this._ring = options.ring;
+    if (options.meterProvider !== undefined) this._selfMetrics(options.meterProvider);
+  }
+
+  /** Requests answered, by HTTP status. */
+  readonly statuses = new Map<number, number>();
+
+  private _count(status: number): void {
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+  }
+
+  private _selfMetrics(provider: MeterProvider): void {
+    const meter = provider.getMeter('fastmeter');
+    meter
+      .createObservableCounter('fastmeter.receiver.requests', { description: 'OTLP/HTTP export requests answered, by status', unit: '{request}' })
+      .addCallback(r => {
+        for (const [status, n] of this.statuses) r.observe(n, { 'http.response.status_code': status });
+      });
+    meter
+      .createObservableCounter('fastmeter.receiver.points', { description: 'Data points received over OTLP, accepted or rejected', unit: '{point}' })
+      .addCallback(r => {
+        r.observe(this.stats.acceptedPoints, { result: 'accepted' });
+        r.observe(this.stats.rejectedPoints, { result: 'rejected' });
+      });
+    meter
+      .createObservableCounter('fastmeter.receiver.bytes', { description: 'Request body bytes received over OTLP (as sent)', unit: 'By' })
+      .addCallback(r => r.observe(this.stats.bytes));
   }
 
   /** Handles one request body. Never throws. */
   async export(body: Uint8Array, headers: { contentType?: string; contentEncoding?: string }): Promise<ExportOutcome> {
+    const outcome = await this._export(body, headers);
+    this._count(outcome.status);
+    return outcome;
+  }
+
+  private async _export(body: Uint8Array, headers: { contentType?: string; contentEncoding?: string }): Promise<ExportOutcome> {
     const contentType = mediaType(headers.contentType);
     const replyType = contentType === PROTOBUF ? PROTOBUF : JSON_TYPE;
     this.stats.requests++;
@@ -153,12 +192,22 @@ export class OtlpMetricsReceiver {
 
   private _ingest(contentType: string, request: unknown): ExportOutcome {
     const converted = new Converter(now()).convert(request);
+    let dropped = 0;
     for (const rm of converted.resourceMetrics) {
+      let result: unknown;
       try {
-        this._ring.ingest(rm);
+        result = this._ring.ingest(rm);
       } catch (err) {
         throw new HttpError(500, Code.INTERNAL, `the ring refused the data: ${(err as Error)?.message ?? String(err)}`);
       }
+      // A RingBufferReader says how many points it could not store (out of order, past its metric limit).
+      const d = (result as { dropped?: unknown } | undefined)?.dropped;
+      if (typeof d === 'number' && d > 0) dropped += d;
+    }
+    if (dropped > 0) {
+      converted.accepted -= dropped;
+      converted.rejected += dropped;
+      converted.reasons.push(`${dropped} point(s) not stored by the ring (older than its latest point of the series, or past its metric limit)`);
     }
     this.stats.acceptedPoints += converted.accepted;
     this.stats.rejectedPoints += converted.rejected;
@@ -195,6 +244,7 @@ export class OtlpMetricsReceiver {
     const refuse = (status: number, code: number, message: string, extra: Record<string, string> = {}) => {
       this.stats.requests++;
       this.stats.failedRequests++;
+      this._count(status);
       reply(status, statusBody(replyType, code, message), extra);
     };
     if (req.method !== 'POST') {

@@ -203,3 +203,39 @@ describe('over HTTP', () => {
     expect((await post('/v1/metrics', jsonBody(small), { 'content-type': JSON_TYPE })).status).toBe(200);
   });
 });
+
+describe("self-metrics and the ring's answer", () => {
+  it('reports requests, points and bytes on the meter fastmeter', async () => {
+    const { MeterProvider, InMemoryMetricExporter, AggregationTemporality, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const provider = new MeterProvider({ readers: [reader] });
+    const receiver = new OtlpMetricsReceiver({ ring: new CaptureRing(), meterProvider: provider });
+    const body = protobufBody(richRequest());
+    await receiver.export(body, { contentType: PB });
+    await receiver.export(Buffer.from('x'), { contentType: PB });
+    await reader.forceFlush();
+    const scope = exporter
+      .getMetrics()
+      .at(-1)!
+      .scopeMetrics.find(s => s.scope.name === 'fastmeter')!;
+    const byName = Object.fromEntries(scope.metrics.map(m => [m.descriptor.name, m.dataPoints.map(p => [p.attributes, p.value])]));
+    expect(byName['fastmeter.receiver.requests']).toEqual([
+      [{ 'http.response.status_code': 200 }, 1],
+      [{ 'http.response.status_code': 400 }, 1],
+    ]);
+    expect(byName['fastmeter.receiver.points']).toEqual([
+      [{ result: 'accepted' }, 5],
+      [{ result: 'rejected' }, 0],
+    ]);
+    expect(byName['fastmeter.receiver.bytes']).toEqual([[{}, body.length + 1]]);
+    await provider.shutdown();
+  });
+
+  it('counts points the ring did not store as rejected', async () => {
+    const receiver = new OtlpMetricsReceiver({ ring: { ingest: () => ({ points: 5, dropped: 2, overflowed: 0 }) } });
+    const outcome = await receiver.export(jsonBody(richRequest()), { contentType: JSON_TYPE });
+    expect(outcome).toMatchObject({ status: 200, accepted: 3, rejected: 2 });
+    expect(decodeResponse(JSON_TYPE, outcome.body).partialSuccess.errorMessage).toMatch(/2 point\(s\) not stored by the ring/);
+  });
+});
