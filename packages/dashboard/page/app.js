@@ -250,23 +250,33 @@
       }
       head.append(views);
       const sub = el('div', 'sub', [info?.description, info?.unit ? `unit ${info.unit}` : '', VIEW_LABELS[c.view]].filter(Boolean).join(' · '));
+      const common = el('div', 'common');
       const error = el('div', 'error');
       const plotBox = el('div', 'plot');
-      root.append(head, sub, error, plotBox);
+      root.append(head, sub, common, error, plotBox);
       box.append(root);
-      cards.set(id, { root, plotBox, plot: null, seriesKey: '', error, view: c.view, unit: info ? info.unit : '' });
+      cards.set(id, { root, plotBox, plot: null, seriesKey: '', error, common, view: c.view, unit: info ? info.unit : '' });
     }
     if (selected.size === 0) {
       if (!box.querySelector('.empty')) box.append(el('div', 'empty', 'Pick metrics on the left to chart them.'));
     } else box.querySelector('.empty')?.remove();
   }
 
-  function seriesName(view, labels) {
-    if (view === 'quantiles') {
-      const { quantile, ...rest } = labels;
-      return `${quantile} ${formatLabels(rest)}`.trim();
-    }
-    return formatLabels(labels) || 'value';
+  /** Labels every series of a chart shares (shown once, above the plot, not in every legend entry). */
+  function sharedLabels(series) {
+    if (series.length < 2) return {};
+    const out = { ...series[0].labels };
+    for (const s of series) for (const k of Object.keys(out)) if (s.labels[k] !== out[k]) delete out[k];
+    delete out.quantile;
+    return out;
+  }
+
+  function seriesName(view, labels, shared) {
+    const own = {};
+    for (const k of Object.keys(labels)) if (!(k in shared) && k !== 'quantile') own[k] = labels[k];
+    const text = formatLabels(own);
+    if (view === 'quantiles') return `${labels.quantile} ${text}`.trim();
+    return text || 'value';
   }
 
   /** uPlot's data: one x array (seconds) shared by all series, null where a series has no point. */
@@ -304,6 +314,8 @@
     if (!card.plot || key !== card.seriesKey) {
       if (card.plot) card.plot.destroy();
       card.seriesKey = key;
+      const shared = sharedLabels(series);
+      card.common.textContent = formatLabels(shared);
       const opts = {
         width,
         height: 200,
@@ -317,7 +329,7 @@
         series: [
           {},
           ...series.map((s, i) => ({
-            label: seriesName(card.view, s.labels),
+            label: seriesName(card.view, s.labels, shared),
             stroke: COLORS[i % COLORS.length],
             width: 1.5,
             spanGaps: false,

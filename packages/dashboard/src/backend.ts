@@ -27,24 +27,35 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-async function newRing(options: Record<string, unknown>): Promise<IngestTarget & Record<string, any>> {
-  const name = '@fastmeter/ring';
-  let mod: any;
+async function load(name: string): Promise<any> {
   try {
-    mod = await import(name);
+    return await import(name);
   } catch (err) {
-    throw new DashboardConfigError('FM_DASHBOARD_OPTION', `the backend needs @fastmeter/ring (npm install @fastmeter/ring): ${(err as Error).message}`);
+    throw new DashboardConfigError('FM_DASHBOARD_OPTION', `the backend needs ${name} (npm install ${name}): ${(err as Error).message}`);
   }
-  return new mod.RingBufferReader(options);
+}
+
+/**
+ * A ring of its own, collected by a FastMeterProvider that has nothing but
+ * fastmeter's own metrics: the ring's (series, bytes), the receiver's and the
+ * sdk's. They are what the page's health panel shows.
+ */
+async function newRing(options: Record<string, unknown>): Promise<{ ring: IngestTarget & Record<string, any>; provider: any }> {
+  const { RingBufferReader } = await load('@fastmeter/ring');
+  const { FastMeterProvider } = await load('@fastmeter/sdk');
+  const ring = new RingBufferReader({ selfMetrics: true, ...options });
+  const provider = new FastMeterProvider({ readers: [ring], selfMetrics: true });
+  return { ring, provider };
 }
 
 export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const log = options.log ?? console.log;
-  const ring = options.ringInstance ?? (await newRing({ selfMetrics: true, ...options.ring }));
+  const own = options.ringInstance === undefined ? await newRing({ ...options.ring }) : undefined;
+  const ring = options.ringInstance ?? own!.ring;
   const source = ringSource(ring as never);
   const started: { close(): Promise<void> }[] = [];
   try {
-    const receiver = options.receiver === false ? undefined : await startOtlpReceiver({ ring, port: 4318, ...options.receiver });
+    const receiver = options.receiver === false ? undefined : await startOtlpReceiver({ ring, port: 4318, meterProvider: own?.provider, ...options.receiver });
     if (receiver) {
       started.push(receiver);
       log(`fastmeter OTLP/HTTP receiver: ${receiver.url} (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=${receiver.url})`);
@@ -56,7 +67,8 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       started.push({ close: () => alerts!.stop() });
       log(`fastmeter alerts: ${alerts.rules.length} rule(s), evaluated every ${alerts.evaluationInterval / 1000} s`);
     }
-    const dashboard = options.dashboard === false ? undefined : await serveDashboard({ source, alerts, log, ...options.dashboard });
+    const resolutionMs = typeof options.ring?.intervalMillis === 'number' ? options.ring.intervalMillis : 1000;
+    const dashboard = options.dashboard === false ? undefined : await serveDashboard({ source, alerts, log, resolutionMs, ...options.dashboard });
     if (dashboard) started.push(dashboard);
     return {
       ring,
@@ -77,11 +89,12 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       },
       async close() {
         for (const s of started.reverse()) await s.close();
-        await ring.shutdown?.();
+        if (own) await own.provider.shutdown();
       },
     };
   } catch (err) {
     for (const s of started.reverse()) await s.close().catch(() => {});
+    await own?.provider.shutdown().catch(() => {});
     throw err;
   }
 }

@@ -33,3 +33,5 @@ export type { BackendConfig } from './cli/config.js';
 export { VERSION } from './version.js';
 export { computeChart, parseChartSpec } from './server/charts.js';
 export type { ChartData, ChartSeries, ChartSpec } from './server/charts.js';
+export { nodeSetup, nodeDashboard } from './node-setup.js';
+export type { NodeDashboardOptions } from './node-setup.js';

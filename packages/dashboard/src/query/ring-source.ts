@@ -31,7 +31,8 @@ export function ringSource(ring: QueryableRing): QuerySource {
       return r.samples.map((s: { labels: Labels; name?: string; value: number }) => ({ labels: withName(s.labels, s.name), value: s.value }));
     },
     async range(expr: string, startMs: number, endMs: number, stepMs: number): Promise<RangeSeries[]> {
-      const r = ring.query(expr, { time: endMs, range: Math.max(stepMs, endMs - startMs), step: stepMs });
+      // The ring evaluates end, end - step, ... back to end - range: exactly the grid start..end.
+      const r = ring.query(expr, { time: endMs, range: Math.max(0, endMs - startMs), step: stepMs });
       return r.series.map((s: { labels: Labels; name?: string; times: number[]; values: number[] }) => ({
         labels: withName(s.labels, s.name),
         timestamps: s.times,

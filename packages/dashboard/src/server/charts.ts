@@ -86,14 +86,17 @@ function lastValue(s: { v: number[] }): number {
 
 export async function computeChart(source: QuerySource, spec: ChartSpec, now: number, resolutionMs: number): Promise<ChartData> {
   const step = chartStep(spec, resolutionMs);
+  // The grid ends at the last whole step and runs back over the window:
+  // end, end - step, ... (the steps a range query evaluates).
   const end = Math.floor(now / step) * step;
-  const start = end - spec.windowMs;
+  const n = Math.floor(spec.windowMs / step) + 1;
+  const start = end - (n - 1) * step;
   try {
     if (spec.view === 'heatmap') {
       if (source.buckets === undefined) throw new Error('this source has no bucket data (no heatmap)');
       const rows = await source.buckets(spec.metric ?? '', start, end, step);
       const series = rows.map(r => ({ labels: { le: r.le }, t: r.timestamps, v: r.values }));
-      return onGrid(spec.id, series, 0, start, step, Math.floor((end - start) / step) + 1);
+      return onGrid(spec.id, series, 0, start, step, n);
     }
     const answers = await Promise.all(chartQueries(spec).map(q => source.range(q.expr, start, end, step).then(series => ({ q, series }))));
     let series: { labels: Labels; t: number[]; v: number[] }[] = [];
@@ -109,7 +112,7 @@ export async function computeChart(source: QuerySource, spec: ChartSpec, now: nu
       omitted = series.length - LIMITS.maxSeriesPerChart;
       series = series.slice(0, LIMITS.maxSeriesPerChart);
     }
-    return onGrid(spec.id, series, omitted, start, step, Math.floor((end - start) / step) + 1);
+    return onGrid(spec.id, series, omitted, start, step, n);
   } catch (err) {
     return { id: spec.id, series: [], omitted: 0, error: (err as Error)?.message ?? String(err) };
   }
