@@ -3,7 +3,8 @@
 // over OTLP exactly like points collected in-process. Enum-typed fields carry the
 // numeric values of sdk-metrics' enums (matched by value, never by import: an
 // application may hold several copies of sdk-metrics).
-import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import type { DataPoint, ExponentialHistogram, Histogram } from '@fastmeter/sdk';
 
 /** sdk-metrics `DataPointType`. */
 export const DataPointType = { HISTOGRAM: 0, EXPONENTIAL_HISTOGRAM: 1, GAUGE: 2, SUM: 3 } as const;
@@ -21,31 +22,8 @@ export interface MetricDescriptor {
   readonly valueType: number;
 }
 
-export interface Histogram {
-  buckets: { boundaries: number[]; counts: number[] };
-  sum?: number;
-  count: number;
-  min?: number;
-  max?: number;
-}
-
-export interface ExponentialHistogram {
-  count: number;
-  sum?: number;
-  scale: number;
-  zeroCount: number;
-  positive: { offset: number; bucketCounts: number[] };
-  negative: { offset: number; bucketCounts: number[] };
-  min?: number;
-  max?: number;
-}
-
-export interface DataPoint<T> {
-  readonly startTime: HrTime;
-  readonly endTime: HrTime;
-  readonly attributes: Attributes;
-  readonly value: T;
-}
+// The point values are the SDK's own declarations (structurally sdk-metrics' MetricData.ts).
+export type { DataPoint, ExponentialHistogram, Histogram } from '@fastmeter/sdk';
 
 export interface MetricData {
   readonly descriptor: MetricDescriptor;

@@ -2,10 +2,10 @@
 // e2e peers (test/e2e/helpers/peers.ts): a missing chromium skips the browser
 // tests with a notice locally and fails them under FASTMETER_REQUIRE_PEERS=1
 // (set by .ci/run after `apt-get install chromium`).
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
 
 export const FLAGS = [
   '--no-sandbox',
@@ -56,4 +56,33 @@ export async function launch(executablePath: string, viewport = { width: 1400, h
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Collects console errors and warnings, page errors and dialogs (an XSS would open one) into `errors`. */
+export function watchErrors(page: Page, errors: string[]): void {
+  page.on('console', m => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', e => errors.push(`pageerror: ${e.message}`));
+  page.on('dialog', d => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+}
+
+/** The page's own render measurements (window.__fastmeter), written for bench/dashboard.mjs. */
+export async function saveRenderTiming(page: Page, file: string, extra: Record<string, unknown>): Promise<{ frames: number }> {
+  const timing = await page.evaluate(() => {
+    const w = (window as any).__fastmeter;
+    const sorted = [...w.renderMs].sort((a: number, b: number) => a - b);
+    return {
+      firstFrameMs: w.firstFrameAt,
+      medianRenderMs: sorted[Math.floor(sorted.length / 2)],
+      p95RenderMs: sorted[Math.floor(sorted.length * 0.95)],
+      frames: w.frames,
+      charts: Object.keys(w.plots).length,
+    };
+  });
+  writeFileSync(file, JSON.stringify({ ...timing, ...extra, date: new Date().toISOString() }, null, 2));
+  return timing;
 }

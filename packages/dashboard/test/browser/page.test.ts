@@ -1,13 +1,13 @@
 // The page in a real browser (Debian chromium through playwright-core), on the
 // deterministic FakeSource: no console errors, charts equal to the source's
 // answers, live updates, escaping, health panel, alert banners, screenshot.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEngine, type RunningDashboard, serveDashboard } from '../../src/index.js';
 import { FakeSource, XSS } from '../fake-source.js';
-import { launch, needChromium, skipWithoutChromium } from './chromium.js';
+import { launch, needChromium, saveRenderTiming, skipWithoutChromium, watchErrors } from './chromium.js';
 
 const ARTIFACTS = join(import.meta.dirname, '../../../../.cache/artifacts/dashboard');
 
@@ -29,14 +29,7 @@ describe.skipIf(skipWithoutChromium())('dashboard page (chromium)', () => {
     dashboard = await serveDashboard({ source, port: 0, alerts, log: null });
     browser = await launch(executable);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on('console', m => {
-      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', e => errors.push(`pageerror: ${e.message}`));
-    page.on('dialog', d => {
-      errors.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
+    watchErrors(page, errors);
     await page.goto(dashboard.url);
     await page.waitForFunction(() => (window as any).__fastmeter?.firstFrameAt > 0, null, { timeout: 20_000 });
   }, 90_000);
@@ -128,22 +121,8 @@ describe.skipIf(skipWithoutChromium())('dashboard page (chromium)', () => {
   it('saves a screenshot and the render timings (for bench/dashboard.mjs)', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'page-fake-source.png'), fullPage: true });
-    const timing = await page.evaluate(() => {
-      const w = (window as any).__fastmeter;
-      const sorted = [...w.renderMs].sort((a: number, b: number) => a - b);
-      return {
-        firstFrameMs: w.firstFrameAt,
-        medianRenderMs: sorted[Math.floor(sorted.length / 2)],
-        p95RenderMs: sorted[Math.floor(sorted.length * 0.95)],
-        frames: w.frames,
-        charts: Object.keys(w.plots).length,
-      };
-    });
+    const timing = await saveRenderTiming(page, join(ARTIFACTS, 'render-fake.json'), { source: 'fake', browser: browser?.context.browser()?.version() ?? '' });
     expect(timing.frames).toBeGreaterThan(0);
-    writeFileSync(
-      join(ARTIFACTS, 'render.json'),
-      JSON.stringify({ ...timing, source: 'fake', browser: browser?.context.browser()?.version() ?? '', date: new Date().toISOString() }, null, 2),
-    );
     expect(errors).toEqual([]);
   });
 });

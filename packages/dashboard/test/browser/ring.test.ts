@@ -5,7 +5,7 @@
 // range query; live updates; the XSS-named metric renders as text; fastmeter's
 // health panel; an alert banner; a screenshot (artifact, and docs/dashboard.png
 // with FASTMETER_UPDATE_SCREENSHOT=1).
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RingBufferReader } from '@fastmeter/ring';
 import { FastMeterProvider } from '@fastmeter/sdk';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEngine, type RunningDashboard, type RunningReceiver, ringSource, serveDashboard, startOtlpReceiver } from '../../src/index.js';
 import { XSS } from '../fake-source.js';
 import { runNode } from '../helpers.js';
-import { launch, needChromium, skipWithoutChromium } from './chromium.js';
+import { launch, needChromium, saveRenderTiming, skipWithoutChromium, watchErrors } from './chromium.js';
 
 const ROOT = join(import.meta.dirname, '../../../..');
 const ARTIFACTS = join(ROOT, '.cache/artifacts/dashboard');
@@ -74,14 +74,7 @@ describe.skipIf(skipWithoutChromium())('dashboard on a real ring (chromium)', ()
 
     browser = await launch(executable);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on('console', m => {
-      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', e => errors.push(`pageerror: ${e.message}`));
-    page.on('dialog', d => {
-      errors.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
+    watchErrors(page, errors);
     await page.goto(dashboard.url);
     await page.waitForFunction(() => (window as any).__fastmeter?.firstFrameAt > 0, null, { timeout: 20_000 });
   }, 120_000);
@@ -192,22 +185,8 @@ describe.skipIf(skipWithoutChromium())('dashboard on a real ring (chromium)', ()
     const file = join(ARTIFACTS, 'dashboard-ring.png');
     await page.screenshot({ path: file });
     if (process.env.FASTMETER_UPDATE_SCREENSHOT === '1') copyFileSync(file, join(ROOT, 'docs/dashboard.png'));
-    const timing = await page.evaluate(() => {
-      const w = (window as any).__fastmeter;
-      const sorted = [...w.renderMs].sort((a: number, b: number) => a - b);
-      return {
-        firstFrameMs: w.firstFrameAt,
-        medianRenderMs: sorted[Math.floor(sorted.length / 2)],
-        p95RenderMs: sorted[Math.floor(sorted.length * 0.95)],
-        frames: w.frames,
-        charts: Object.keys(w.plots).length,
-      };
-    });
+    const timing = await saveRenderTiming(page, join(ARTIFACTS, 'render.json'), { source: 'ring', browser: browser?.context.browser()?.version() ?? '' });
     expect(timing.frames).toBeGreaterThan(3);
-    writeFileSync(
-      join(ARTIFACTS, 'render.json'),
-      JSON.stringify({ ...timing, source: 'ring', browser: browser?.context.browser()?.version() ?? '', date: new Date().toISOString() }, null, 2),
-    );
     expect(errors).toEqual([]);
   });
 });
