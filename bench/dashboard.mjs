@@ -37,7 +37,7 @@ const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
 
 // ---- request bodies from the standard serializers ---------------------------------------
 
-async function collectedResourceMetrics() {
+async function collectedResourceMetrics(kinds = ['counter', 'updown', 'gauge', 'histogram']) {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'bench', 'service.instance.id': 'i-1' }), readers: [reader] });
@@ -45,10 +45,11 @@ async function collectedResourceMetrics() {
   const routes = Array.from({ length: 25 }, (_, i) => `/api/r${i}`);
   const methods = ['GET', 'POST', 'PUT', 'DELETE'];
   const statuses = ['200', '404', '500'];
-  const counters = Array.from({ length: 8 }, (_, i) => meter.createCounter(`app.counter.${i}`, { valueType: ValueType.INT }));
-  const updowns = Array.from({ length: 4 }, (_, i) => meter.createUpDownCounter(`app.updown.${i}`));
-  const gauges = Array.from({ length: 4 }, (_, i) => meter.createGauge(`app.gauge.${i}`));
-  const histograms = Array.from({ length: 2 }, (_, i) => meter.createHistogram(`app.histogram.${i}`, { unit: 's' }));
+  const make = (kind, n, f) => (kinds.includes(kind) ? Array.from({ length: n }, (_, i) => f(i)) : []);
+  const counters = make('counter', 8, i => meter.createCounter(`app.counter.${i}`, { valueType: ValueType.INT }));
+  const updowns = make('updown', 4, i => meter.createUpDownCounter(`app.updown.${i}`));
+  const gauges = make('gauge', 4, i => meter.createGauge(`app.gauge.${i}`));
+  const histograms = make('histogram', kinds.length === 1 ? 8 : 2, i => meter.createHistogram(`app.histogram.${i}`, { unit: 's' }));
   let n = 0;
   for (const route of routes)
     for (const method of methods)
@@ -73,29 +74,40 @@ async function collectedResourceMetrics() {
   return { rm, points, scalarPoints };
 }
 
+/**
+ * Milliseconds of CPU time (user + system) per call: on a machine shared with
+ * other work, wall time counts the time other processes ran; CPU time counts
+ * what this code cost the core it ran on.
+ */
 async function measureAsync(fn) {
   gc();
   let iterations = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < MIN_MS) {
+  const start = performance.now();
+  const cpu0 = process.cpuUsage();
+  while (performance.now() - start < MIN_MS) {
     await fn();
     iterations++;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
   }
-  return elapsed / iterations;
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / 1000 / iterations;
 }
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function receiverBench(log) {
-  const { rm, points } = await collectedResourceMetrics();
+  const scalar = await collectedResourceMetrics(['counter', 'updown', 'gauge']);
+  const mixed = await collectedResourceMetrics();
+  const histogram = await collectedResourceMetrics(['histogram']);
+  const pb = rm => Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm));
+  const json = rm => Buffer.from(JsonMetricsSerializer.serializeRequest(rm));
   const cases = [
-    { name: 'protobuf', contentType: 'application/x-protobuf', body: Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm)) },
-    { name: 'JSON', contentType: 'application/json', body: Buffer.from(JsonMetricsSerializer.serializeRequest(rm)) },
+    { name: 'protobuf', points: scalar.points, contentType: 'application/x-protobuf', body: pb(scalar.rm) },
+    { name: 'JSON', points: scalar.points, contentType: 'application/json', body: json(scalar.rm) },
+    { name: 'protobuf + gzip', points: scalar.points, contentType: 'application/x-protobuf', contentEncoding: 'gzip', body: gzipSync(pb(scalar.rm)) },
+    { name: 'JSON + gzip', points: scalar.points, contentType: 'application/json', contentEncoding: 'gzip', body: gzipSync(json(scalar.rm)) },
+    { name: 'protobuf, histograms only', points: histogram.points, contentType: 'application/x-protobuf', body: pb(histogram.rm) },
+    { name: 'protobuf, mixed', points: mixed.points, contentType: 'application/x-protobuf', body: pb(mixed.rm) },
   ];
-  cases.push({ name: 'protobuf + gzip', contentType: 'application/x-protobuf', contentEncoding: 'gzip', body: gzipSync(cases[0].body) });
-  cases.push({ name: 'JSON + gzip', contentType: 'application/json', contentEncoding: 'gzip', body: gzipSync(cases[1].body) });
   let ingested = 0;
   const ring = {
     ingest(resourceMetrics) {
@@ -108,19 +120,19 @@ async function receiverBench(log) {
   for (const c of cases) {
     ingested = 0;
     const out = await receiver.export(c.body, c);
-    if (out.status !== 200 || out.accepted !== points || out.rejected !== 0 || ingested !== points) {
-      failures.push(`${c.name}: status ${out.status}, accepted ${out.accepted}, rejected ${out.rejected}, ingested ${ingested} of ${points}`);
+    if (out.status !== 200 || out.accepted !== c.points || out.rejected !== 0 || ingested !== c.points) {
+      failures.push(`${c.name}: status ${out.status}, accepted ${out.accepted}, rejected ${out.rejected}, ingested ${ingested} of ${c.points}`);
     }
   }
   const samples = Object.fromEntries(cases.map(c => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of cases) {
       const ms = await measureAsync(() => receiver.export(c.body, c));
-      samples[c.name].push((points / ms) * 1000);
+      samples[c.name].push((c.points / ms) * 1000);
     }
     log(`receiver round ${round + 1}/${ROUNDS}: ${cases.map(c => `${c.name} ${(samples[c.name].at(-1) / 1e6).toFixed(2)}M pts/s`).join(', ')}`);
   }
-  return { points, bytes: Object.fromEntries(cases.map(c => [c.name, c.body.byteLength])), samples, failures };
+  return { cases: Object.fromEntries(cases.map(c => [c.name, { bytes: c.body.byteLength, points: c.points }])), samples, failures };
 }
 
 // ---- one frame with 100 charts -------------------------------------------------------------
@@ -173,10 +185,15 @@ function renderReport(env, receiver, frame, render) {
   const best = xs => Math.max(...xs);
   const pb = best(receiver.samples.protobuf);
   const json = best(receiver.samples.JSON);
-  const frameBest = Math.min(...frame.samples);
+  const frameBest = Math.min(...frame.samples); // CPU ms
   const targets = [
-    { name: 'receiver ingest, protobuf, one core', measured: `${(pb / 1e6).toFixed(2)}M points/s`, target: '≥ 1M points/s', ok: pb >= 1e6 },
-    { name: 'receiver ingest, JSON, one core (seed 004)', measured: `${(json / 1e3).toFixed(0)}k points/s`, target: '≥ 50k points/s', ok: json >= 50e3 },
+    { name: 'receiver ingest, protobuf, scalar points, one core', measured: `${(pb / 1e6).toFixed(2)}M points/s`, target: '≥ 1M points/s', ok: pb >= 1e6 },
+    {
+      name: 'receiver ingest, JSON, scalar points, one core (seed 004)',
+      measured: `${(json / 1e3).toFixed(0)}k points/s`,
+      target: '≥ 50k points/s',
+      ok: json >= 50e3,
+    },
     {
       name: 'frame with 100 charts (server: queries + downsampling + JSON)',
       measured: `${frameBest.toFixed(2)} ms`,
@@ -201,13 +218,16 @@ function renderReport(env, receiver, frame, render) {
     '|---|---:|---|---|',
     ...targets.map(t => `| ${t.name} | ${t.measured} | ${t.target} | ${t.ok ? '✅' : '❌'} |`),
     '',
-    `### Receiver: ${receiver.points} points per request (standard OTLP serializers, from sdk-metrics)`,
+    '### Receiver (request bodies from the standard OTLP serializers, from what sdk-metrics collected)',
     '',
-    '| body | bytes | best points/s | median points/s |',
-    '|---|---:|---:|---:|',
+    'Points per CPU-second of the receiving thread (user + system time, so that other load on the machine does not count).',
+    'Scalar bodies: counters, up-down counters and gauges, 3 attributes per point; histogram points carry 16 buckets each.',
+    '',
+    '| body | points | bytes | best points/s | median points/s |',
+    '|---|---:|---:|---:|---:|',
     ...Object.entries(receiver.samples).map(
       ([name, xs]) =>
-        `| ${name} | ${receiver.bytes[name].toLocaleString('en')} | ${Math.round(best(xs)).toLocaleString('en')} | ${Math.round(median(xs)).toLocaleString('en')} |`,
+        `| ${name} | ${receiver.cases[name].points.toLocaleString('en')} | ${receiver.cases[name].bytes.toLocaleString('en')} | ${Math.round(best(xs)).toLocaleString('en')} | ${Math.round(median(xs)).toLocaleString('en')} |`,
     ),
     '',
     'Per request: gunzip (when gzip), protobufjs decode (or JSON.parse + fromObject) against the official schema, validation, conversion to',
@@ -215,7 +235,7 @@ function renderReport(env, receiver, frame, render) {
     '',
     '### Frame with 100 charts',
     '',
-    `${frame.points.toLocaleString('en')} points (100 charts × 3 series × 301 steps), ${(frame.bytes / 1024).toFixed(0)} KiB of JSON per frame; best ${frameBest.toFixed(2)} ms, median ${median(frame.samples).toFixed(2)} ms.`,
+    `${frame.points.toLocaleString('en')} points (100 charts × 3 series × 301 steps), ${(frame.bytes / 1024).toFixed(0)} KiB of JSON per frame; CPU time best ${frameBest.toFixed(2)} ms, median ${median(frame.samples).toFixed(2)} ms.`,
     'A session sends a chart again only when its window has moved by one pixel column, so at 60 Hz most ticks send nothing.',
     '',
     '### Page render',

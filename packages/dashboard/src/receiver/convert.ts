@@ -63,16 +63,13 @@ function finite(value: unknown, what: string): number {
 
 /**
  * Nanosecond timestamps as HrTime, exactly (a double holds only 2^53 ns). The
- * points of one export share one or two timestamps (start, end): the last two
- * conversions are kept, and every point with that timestamp shares the array.
+ * points of one export share their end time, and start times repeat across
+ * series: conversions are cached per request (keyed by the value as a double,
+ * checked against both 32-bit halves), and points with one timestamp share
+ * the HrTime array.
  */
 class Clock {
-  private _hi0 = -1;
-  private _lo0 = -1;
-  private _t0: HrTime = [0, 0];
-  private _hi1 = -1;
-  private _lo1 = -1;
-  private _t1: HrTime = [0, 0];
+  private readonly _cache = new Map<number, { high: number; low: number; time: HrTime }>();
   constructor(private readonly _now: HrTime) {}
 
   hrTime(value: unknown): HrTime {
@@ -81,16 +78,12 @@ class Clock {
       const { low, high } = value as { low: number; high: number };
       if (typeof low !== 'number' || typeof high !== 'number') throw new Rejection('timestamp is not an unsigned integer');
       if (low === 0 && high === 0) return this._now;
-      if (low === this._lo0 && high === this._hi0) return this._t0;
-      if (low === this._lo1 && high === this._hi1) return this._t1;
+      const key = (high >>> 0) * 4294967296 + (low >>> 0);
+      const hit = this._cache.get(key);
+      if (hit !== undefined && hit.high === high && hit.low === low) return hit.time;
       const ns = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
       const time: HrTime = [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
-      this._hi1 = this._hi0;
-      this._lo1 = this._lo0;
-      this._t1 = this._t0;
-      this._hi0 = high;
-      this._lo0 = low;
-      this._t0 = time;
+      if (this._cache.size < 4096) this._cache.set(key, { high, low, time });
       return time;
     }
     let ns: bigint;
