@@ -112,6 +112,10 @@
   function subscribe() {
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     const charts = [];
+    for (const p of pinned) {
+      const card = cards.get(p.id);
+      charts.push({ id: p.id, view: 'expr', expr: p.expr, windowMs, width: card ? Math.max(100, Math.floor(card.plotBox.clientWidth)) : 600 });
+    }
     for (const [id, c] of selected) {
       const card = cards.get(id);
       const width = card ? Math.max(100, Math.floor(card.plotBox.clientWidth)) : 600;
@@ -120,8 +124,15 @@
     ws.send(JSON.stringify({ type: 'subscribe', fps: 60, charts }));
   }
 
+  /** Charts the server pins above the picked ones: { id, title, expr, unit }. */
+  let pinned = [];
+
   const handlers = {
-    hello() {},
+    hello(message) {
+      pinned = (Array.isArray(message.charts) ? message.charts : []).map((c, i) => ({ id: `pinned:${i}`, title: c.title, expr: c.expr, unit: c.unit }));
+      syncCards();
+      subscribe();
+    },
     metrics(message) {
       metrics = Array.isArray(message.metrics) ? message.metrics : [];
       if (!userChose) chooseDefaults();
@@ -219,13 +230,29 @@
   function syncCards() {
     const box = $('charts');
     for (const [id, card] of cards) {
-      if (selected.has(id)) continue;
+      if (selected.has(id) || pinned.some(p => p.id === id)) continue;
       if (card.plot) card.plot.destroy();
       card.root.remove();
       cards.delete(id);
       delete stats.plots[id];
       delete stats.charts[id];
     }
+    const newPinned = [];
+    for (const p of pinned) {
+      if (cards.has(p.id)) continue;
+      const root = el('div', 'card pinned');
+      root.dataset.chart = p.id;
+      const head = el('div', 'head');
+      head.append(el('span', 'title', p.title));
+      const sub = el('div', 'sub', [p.expr, p.unit ? `unit ${p.unit}` : ''].filter(Boolean).join(' · '));
+      const common = el('div', 'common');
+      const error = el('div', 'error');
+      const plotBox = el('div', 'plot');
+      root.append(head, sub, common, error, plotBox);
+      newPinned.push(root);
+      cards.set(p.id, { root, plotBox, plot: null, seriesKey: '', error, common, view: 'expr', unit: p.unit });
+    }
+    box.prepend(...newPinned);
     for (const [id, c] of selected) {
       if (cards.has(id)) continue;
       const info = metrics.find(m => m.name === c.metric);
@@ -257,7 +284,7 @@
       box.append(root);
       cards.set(id, { root, plotBox, plot: null, seriesKey: '', error, common, view: c.view, unit: info ? info.unit : '' });
     }
-    if (selected.size === 0) {
+    if (selected.size === 0 && pinned.length === 0) {
       if (!box.querySelector('.empty')) box.append(el('div', 'empty', 'Pick metrics on the left to chart them.'));
     } else box.querySelector('.empty')?.remove();
   }

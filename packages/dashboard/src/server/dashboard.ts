@@ -37,6 +37,11 @@ export interface DashboardOptions {
   receiver?: OtlpMetricsReceiver;
   /** Page title (default "dashboard"). */
   title?: string;
+  /**
+   * Charts shown first on every page, each a query (e.g. a request rate summed by
+   * route): `{ title, expr, unit? }`. The metric picker adds to them.
+   */
+  charts?: { title: string; expr: string; unit?: string }[];
   /** Highest frame rate a page may ask for (default 60). */
   maxFps?: number;
   /** The ring's collection interval: no chart steps finer than this (default 1000 ms). */
@@ -92,6 +97,12 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     );
   }
   const source = options.source;
+  const pinned = (options.charts ?? []).map((c, i) => {
+    if (c === null || typeof c !== 'object' || typeof c.title !== 'string' || typeof c.expr !== 'string' || c.expr.trim() === '') {
+      throw new DashboardConfigError('FM_DASHBOARD_OPTION', `charts[${i}] must be { title: string, expr: string, unit?: string }`);
+    }
+    return { title: c.title, expr: c.expr, unit: typeof c.unit === 'string' ? c.unit : '' };
+  });
   const maxFps = Math.min(60, Math.max(1, options.maxFps ?? 60));
   const resolutionMs = options.resolutionMs ?? 1000;
   const clock = options.clock ?? Date.now;
@@ -266,7 +277,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
       const session = new Session(ws, source, maxFps, resolutionMs, clock);
       sessions.add(session);
       ws.on('close', () => sessions.delete(session));
-      session.send({ type: 'hello', title: options.title ?? 'dashboard', maxFps, resolutionMs, selfMeter: SELF_METER, time: clock() });
+      session.send({ type: 'hello', title: options.title ?? 'dashboard', maxFps, resolutionMs, selfMeter: SELF_METER, time: clock(), charts: pinned });
       void (async () => {
         await refreshMetrics();
         session.send({ type: 'metrics', metrics });

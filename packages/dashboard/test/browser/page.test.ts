@@ -26,7 +26,13 @@ describe.skipIf(skipWithoutChromium())('dashboard page (chromium)', () => {
       rules: [{ name: 'BreakerOpen', expr: 'fastmeter.breaker.state >= 2', labels: { severity: XSS }, annotations: { summary: `breaker ${XSS}` } }],
     });
     await alerts.evaluate();
-    dashboard = await serveDashboard({ source, port: 0, alerts, log: null });
+    dashboard = await serveDashboard({
+      source,
+      port: 0,
+      alerts,
+      log: null,
+      charts: [{ title: `requests ${XSS}`, expr: 'rate(http.server.requests[1m])', unit: '/s' }],
+    });
     browser = await launch(executable);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     watchErrors(page, errors);
@@ -64,6 +70,14 @@ describe.skipIf(skipWithoutChromium())('dashboard page (chromium)', () => {
       expect(plotted.length).toBe(want.values.length);
       expect(plotted).toEqual(want.values);
     }
+  });
+
+  it('shows the pinned charts first, with their query', async () => {
+    await page.waitForFunction(() => (window as any).__fastmeter.plots['pinned:0']?.data?.[0]?.length > 10, null, { timeout: 10_000 });
+    const titles = await page.$$eval('.card .title', els => els.map(e => e.textContent));
+    expect(titles[0]).toBe(`requests ${XSS}`);
+    const data = await page.evaluate(() => (window as any).__fastmeter.plots['pinned:0'].data);
+    expect(data).toEqual(await page.evaluate(() => (window as any).__fastmeter.plots['rate:http.server.requests'].data));
   });
 
   it('shows histograms as p50/p90/p99 lines', async () => {
