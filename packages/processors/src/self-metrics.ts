@@ -49,7 +49,6 @@ export function registerSamplerMetrics(host: ProcessorHost, sampler: AdaptiveSam
     },
     [probability, offered, kept, level, active, delay],
   );
-  registerSeriesLimit(host);
 }
 
 export function registerBreakerMetrics(host: ProcessorHost, breaker: CircuitBreakerExporter): void {
@@ -84,6 +83,11 @@ export function registerBreakerMetrics(host: ProcessorHost, breaker: CircuitBrea
     unit: '{export}',
     description: 'Exports answered without touching the network because the circuit was open.',
   });
+  const limiting = meter.createObservableGauge('fastmeter.breaker.series_limit_active', {
+    ...INT,
+    unit: '1',
+    description: "1 while this breaker holds the provider's new-series rate limit down (maxNewSeriesPerSecondWhileOpen), else 0.",
+  });
   meter.addBatchObservableCallback(
     result => {
       const s = breaker.stats();
@@ -95,24 +99,8 @@ export function registerBreakerMetrics(host: ProcessorHost, breaker: CircuitBrea
       result.observe(failures, s.failures.error, { ...exporter, reason: 'error' });
       result.observe(failures, s.failures.timeout, { ...exporter, reason: 'timeout' });
       result.observe(shortCircuited, s.shortCircuited, exporter);
+      result.observe(limiting, s.limitingSeries ? 1 : 0, exporter);
     },
-    [state, dropped, bytes, points, failures, shortCircuited],
+    [state, dropped, bytes, points, failures, shortCircuited, limiting],
   );
-  registerSeriesLimit(host);
-}
-
-const withSeriesLimit = new WeakSet<ProcessorHost>();
-
-/** `fastmeter.series.rate_limit`: the new-series limit in force (observed while there is one). Once per provider. */
-function registerSeriesLimit(host: ProcessorHost): void {
-  if (withSeriesLimit.has(host)) return;
-  withSeriesLimit.add(host);
-  const gauge = (host.selfMeter as Meter).createObservableGauge('fastmeter.series.rate_limit', {
-    unit: '{series}/s',
-    description: 'The new-series rate limit in force (maxNewSeriesPerSecond, possibly lowered by a circuit breaker); absent when there is none.',
-  });
-  gauge.addCallback(result => {
-    const limit = host.maxNewSeriesPerSecond;
-    if (limit < Number.POSITIVE_INFINITY) result.observe(limit);
-  });
 }

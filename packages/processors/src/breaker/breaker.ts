@@ -76,6 +76,8 @@ export interface BreakerStats {
   droppedPoints: number;
   /** Exports given up on (timed out) whose wrapped export has not answered yet. */
   abandoned: number;
+  /** True while this breaker holds the provider's new-series rate limit down. */
+  limitingSeries: boolean;
 }
 
 class CircuitOpenError extends Error {
@@ -173,6 +175,7 @@ export class CircuitBreakerExporter implements PushMetricExporter {
       pendingPoints: this._pending.intervals,
       droppedPoints: this._pending.dropped,
       abandoned: this._abandoned,
+      limitingSeries: this._seriesLimit() !== undefined && this._hosts.size > 0,
     };
   }
 
@@ -361,8 +364,12 @@ export class CircuitBreakerExporter implements PushMetricExporter {
     this._probeTimer = null;
   }
 
+  private _seriesLimit(): number | undefined {
+    return this._state === BreakerState.CLOSED || this._shutdown !== null ? undefined : this._o.seriesLimit;
+  }
+
   private _applySeriesLimit(): void {
-    const limit = this._state === BreakerState.CLOSED || this._shutdown !== null ? undefined : this._o.seriesLimit;
+    const limit = this._seriesLimit();
     for (const host of this._hosts) host.limitNewSeries(this, limit);
   }
 

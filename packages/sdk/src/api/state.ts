@@ -19,6 +19,8 @@ export interface ProviderState {
   readonly health: Health;
   readonly limits: AttributeLimits;
   readonly processors: readonly MeasurementProcessor[];
+  /** Streams of the meter `fastmeter` (self-metrics): never refused by the new-series rate limit. */
+  readonly exemptFromRateLimit?: boolean;
   /** Cumulative eviction: collections without a measurement after which a cumulative series is evicted (0: never). */
   readonly evictIdleCollections: number;
   /** Run at the start of every collection, before observable callbacks (see FastMeterProvider.addCollectHook). */

@@ -15,6 +15,7 @@ import type { InstrumentDescriptor, InstrumentationScope } from '../common/types
 import { type ReaderBinding, MetricStream } from '../collect/stream.js';
 import type { AttributeMapping } from '../view/attributes-processor.js';
 import { describeConflict, isCompatible } from './descriptor.js';
+import { SELF_METER_NAME } from './self-metrics.js';
 import type { ProviderState, ReaderSlot } from './state.js';
 
 export const DEFAULT_CARDINALITY_LIMIT = 2000;
@@ -46,6 +47,8 @@ export function buildStreams(
   isAsync: boolean,
 ): MetricStream[] {
   if (state.readers.length === 0) return [];
+  // fastmeter's own metrics get their series even while a circuit breaker has lowered the new-series rate limit.
+  if (scope.name === SELF_METER_NAME) state = { ...state, exemptFromRateLimit: true };
   const views = state.views.filter(v => v.matches(descriptor, scope));
   const candidates: Candidate[] = [];
   if (views.length > 0) {

@@ -22,6 +22,8 @@ export interface InternContext {
   readonly limits: AttributeLimits;
   /** Told of every series created in a stream serving their reader (collect/read-seam.ts). */
   readonly seriesObservers?: readonly SeriesObserverSlot[];
+  /** fastmeter's own self-metrics (bounded by construction): never refused by the new-series rate limit. */
+  readonly exemptFromRateLimit?: boolean;
 }
 
 /** A companion package's interest in new series of the streams one reader is bound to. */
@@ -116,7 +118,7 @@ export class SeriesSpace {
     let sid = this._trie.findPairs(primary, primaryValues);
     if (sid < 0) {
       if (this.live >= this.limit - 1) return this._overflow('limit');
-      if (!health.admitSeries()) return this._overflow('admission');
+      if (this._ctx.exemptFromRateLimit !== true && !health.admitSeries()) return this._overflow('admission');
       sid = this._allocate(false, primary, primaryValues);
       this._insert(primary, primaryValues, sid);
       if (keys.length === 0) this.emptySid = sid;

@@ -156,6 +156,17 @@ describe('ProcessorHost', () => {
     expect(host.maxNewSeriesPerSecond).toBe(100);
   });
 
+  it("fastmeter's own metrics get their series even while the new-series limit is 0", async () => {
+    const p = capturing();
+    const { meter, reader } = setup({ processors: [p.processor], selfMetrics: true });
+    p.host().limitNewSeries(p, 0);
+    meter.createCounter('c').add(1, { k: 'v' });
+    const out = await points(reader);
+    expect(out.c).toEqual([[{ 'otel.metric.overflow': true }, 1]]);
+    expect(out['fastmeter.series.refused']).toEqual([[{ reason: 'rate_limit' }, 1]]);
+    expect(out['fastmeter.measurements.overflowed']).toEqual([[{}, 1]]);
+  });
+
   it('without a configured limit, withdrawing every source removes the limit', () => {
     const p = capturing();
     setup({ processors: [p.processor] });
