@@ -17,6 +17,7 @@ export const LINES = {
       '@opentelemetry/exporter-prometheus': '0.301.0',
       '@opentelemetry/exporter-metrics-otlp-http': '0.301.0',
       '@opentelemetry/exporter-metrics-otlp-proto': '0.301.0',
+      '@opentelemetry/exporter-metrics-otlp-grpc': '0.301.0',
     },
   },
 };
