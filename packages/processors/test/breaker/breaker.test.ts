@@ -195,7 +195,7 @@ describe('held delta data', () => {
 
   it('past the byte bound, the series whose latest data is oldest are dropped, counted exactly', async () => {
     const inner = new ScriptedExporter();
-    const breaker = new CircuitBreakerExporter(inner, { failureThreshold: 1_000_000, maxPendingBytes: 20_000 });
+    const breaker = new CircuitBreakerExporter(inner, { failureThreshold: 1_000_000, maxPendingBytes: 40_000 });
     const src = source();
     inner.mode = 'fail';
     let produced = 0;
@@ -205,7 +205,7 @@ describe('held delta data', () => {
       for (let s = 0; s < 10; s++) src.counter.add(1, { fresh: `${interval}-${s}` });
       produced += 50;
       await exportOnce(breaker, await src.collect());
-      expect(breaker.stats().pendingBytes).toBeLessThanOrEqual(20_000);
+      expect(breaker.stats().pendingBytes).toBeLessThanOrEqual(40_000);
     }
     const { droppedPoints, pendingPoints } = breaker.stats();
     expect(droppedPoints).toBeGreaterThan(0);

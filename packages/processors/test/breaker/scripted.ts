@@ -2,7 +2,7 @@
 // recorded measurements into real ResourceMetrics (a FastMeterProvider and a
 // reader collect them).
 import type { Attributes } from '@opentelemetry/api';
-import type { MetricData, ResourceMetrics } from '@fastmeter/sdk';
+import { AggregationTemporality, type MetricData, type ResourceMetrics } from '@fastmeter/sdk';
 import { type ExportResult, ExportResultCode, type PushMetricExporter } from '@fastmeter/processors';
 
 export type Mode = 'ok' | 'fail' | 'hang' | 'throw' | 'twice';
@@ -17,6 +17,12 @@ export class ScriptedExporter implements PushMetricExporter {
   flushes = 0;
   shutdowns = 0;
   flushHangs = false;
+
+  constructor(private readonly _temporality?: AggregationTemporality) {}
+
+  selectAggregationTemporality(): AggregationTemporality {
+    return this._temporality ?? AggregationTemporality.CUMULATIVE;
+  }
 
   export(metrics: ResourceMetrics, cb: (r: ExportResult) => void): void {
     this.calls++;
