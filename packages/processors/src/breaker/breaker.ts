@@ -104,6 +104,10 @@ export class CircuitBreakerExporter implements PushMetricExporter {
   private _consecutive = 0;
   private _opens = 0;
   private _probing = false;
+  /** Deliveries (held data and/or a batch) in progress. */
+  private _sending = 0;
+  /** The provider this breaker is attached to has begun shutting down. */
+  private _closing = false;
   private _probeTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly _failures = { error: 0, timeout: 0 };
   private _shortCircuited = 0;
@@ -224,6 +228,8 @@ export class CircuitBreakerExporter implements PushMetricExporter {
     const removeSource = addPressureSource(host, this);
     this._applySeriesLimit();
     return () => {
+      // The provider is shutting down: its readers' last exports follow.
+      this._closing = true;
       removeSource();
       host.limitNewSeries(this, undefined);
       this._hosts.delete(host);
@@ -242,6 +248,18 @@ export class CircuitBreakerExporter implements PushMetricExporter {
       this._shortCircuited++;
       return FAILED(new CircuitOpenError(this.name, this._pending.intervals));
     }
+    if (this._sending > 0) {
+      // The reader gave up waiting on the previous export (its timeout is shorter than ours): one export at a
+      // time reaches the network, the rest waits in the held data.
+      this._pending.hold(batch);
+      this._shortCircuited++;
+      return FAILED(new Error(`fastmeter: circuit breaker "${this.name}": an earlier export is still in flight; this one is held for the next`));
+    }
+    if (this._closing && this._consecutive > 0) {
+      // The provider is shutting down and the last export failed: do not wait on the backend again.
+      this._pending.hold(batch);
+      return FAILED(new Error(`fastmeter: circuit breaker "${this.name}": shutting down after a failed export; not retried`));
+    }
     // CLOSED, or HALF_OPEN with no probe in flight: this export is the probe.
     const probe = this._state === BreakerState.HALF_OPEN;
     if (probe) this._probing = true;
@@ -255,6 +273,15 @@ export class CircuitBreakerExporter implements PushMetricExporter {
 
   /** Sends what is held, then `batch` (if any); on failure holds everything undelivered and counts the failure. */
   private async _deliver(batch: ResourceMetrics | null): Promise<Attempt> {
+    this._sending++;
+    try {
+      return await this._deliverNow(batch);
+    } finally {
+      this._sending--;
+    }
+  }
+
+  private async _deliverNow(batch: ResourceMetrics | null): Promise<Attempt> {
     const taken = this._pending.take();
     const held = taken.empty ? [] : taken.toResourceMetrics();
     for (let i = 0; i < held.length; i++) {
@@ -282,12 +309,13 @@ export class CircuitBreakerExporter implements PushMetricExporter {
   private _send(batch: ResourceMetrics): Promise<Attempt> {
     return new Promise<Attempt>(resolve => {
       let settled = false;
+      const ms = this._closing ? Math.min(this._o.exportTimeoutMillis, this._o.shutdownTimeoutMillis) : this._o.exportTimeoutMillis;
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
         this._abandoned++;
-        resolve({ ok: false, timedOut: true, error: new Error(`fastmeter: export through "${this.name}" timed out after ${this._o.exportTimeoutMillis} ms`) });
-      }, this._o.exportTimeoutMillis);
+        resolve({ ok: false, timedOut: true, error: new Error(`fastmeter: export through "${this.name}" timed out after ${ms} ms`) });
+      }, ms);
       timer.unref?.();
       const done = (result: ExportResult | undefined) => {
         if (settled) {

@@ -4,7 +4,8 @@
 // held, timeouts, misbehaving exporters, bounded flush/shutdown, self-metrics
 // and the series limit while open.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AggregationTemporality, ErrorCode, FastMeterConfigError, type Histogram, type ResourceMetrics } from '@fastmeter/sdk';
+import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, ErrorCode, FastMeterConfigError, FastMeterProvider, type Histogram, type ResourceMetrics } from '@fastmeter/sdk';
 import { BreakerState, CircuitBreakerExporter, type CircuitBreakerOptions, ExportResultCode } from '@fastmeter/processors';
 import { TestReader, deltaReader, points, selfMetric, setup } from '../helpers.js';
 import { ScriptedExporter, exportOnce, total, valuesOf } from './scripted.js';
@@ -343,6 +344,61 @@ describe('misbehaving exporters and the promise contract', () => {
     } catch (err) {
       expect((err as FastMeterConfigError).code).toBe(ErrorCode.INVALID_OPTION);
     }
+  });
+});
+
+describe('one export at a time, and shutdown of an attached breaker', () => {
+  it('an export arriving while an earlier one is in flight is held, not sent alongside it', async () => {
+    const inner = new ScriptedExporter();
+    const breaker = new CircuitBreakerExporter(inner, { exportTimeoutMillis: 5000 });
+    const src = source();
+    inner.mode = 'hang';
+    src.counter.add(1);
+    const first = exportOnce(breaker, await src.collect());
+    src.counter.add(2);
+    const second = await exportOnce(breaker, await src.collect());
+    expect(second.error?.message).toContain('still in flight');
+    expect(inner.calls).toBe(1);
+    inner.mode = 'ok';
+    inner.hanging[0]({ code: ExportResultCode.SUCCESS });
+    expect((await first).code).toBe(ExportResultCode.SUCCESS);
+    await exportOnce(breaker, await src.collect());
+    expect(total(inner.received, 'requests')).toBe(2); // the first batch went through the hanging call
+    expect(breaker.stats().pendingPoints).toBe(0);
+  });
+
+  it('provider.shutdown() with a hanging backend: the last export is bounded by shutdownTimeoutMillis', async () => {
+    const inner = new ScriptedExporter(AggregationTemporality.DELTA);
+    const breaker = new CircuitBreakerExporter(inner, { exportTimeoutMillis: 30_000, shutdownTimeoutMillis: 700, forceFlushTimeoutMillis: 700 });
+    const reader = new PeriodicExportingMetricReader({ exporter: breaker as never, exportIntervalMillis: 60_000 });
+    const provider = new FastMeterProvider({ readers: [reader], processors: [breaker] });
+    provider.getMeter('m').createCounter('c').add(1);
+    inner.mode = 'hang';
+    let done = false;
+    provider.shutdown().then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(699);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done).toBe(true);
+    expect(breaker.stats()).toMatchObject({ droppedPoints: 1, failures: { timeout: 1 } });
+  });
+
+  it('provider.shutdown() after a failed export does not call the backend again', async () => {
+    const inner = new ScriptedExporter(AggregationTemporality.DELTA);
+    const breaker = new CircuitBreakerExporter(inner, { failureThreshold: 5 });
+    const reader = new PeriodicExportingMetricReader({ exporter: breaker as never, exportIntervalMillis: 1000 });
+    const provider = new FastMeterProvider({ readers: [reader], processors: [breaker] });
+    const c = provider.getMeter('m').createCounter('c');
+    c.add(1);
+    inner.mode = 'fail';
+    await vi.advanceTimersByTimeAsync(1000);
+    const calls = inner.calls;
+    c.add(1);
+    await provider.shutdown();
+    expect(inner.calls).toBe(calls);
+    expect(breaker.stats().droppedPoints).toBe(2);
   });
 });
 
