@@ -10,3 +10,4 @@ export {
   type PushMetricExporter,
 } from './breaker/breaker.js';
 export type { PressureOptions, PressureSource } from './pressure/pressure.js';
+export { type ProcessorsExtension, nodeSetup } from './node.js';

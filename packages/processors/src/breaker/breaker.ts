@@ -142,7 +142,7 @@ export class CircuitBreakerExporter implements PushMetricExporter {
       failureThreshold: checkNumber('failureThreshold', options.failureThreshold ?? 3, 1, 1_000_000),
       exportTimeoutMillis: checkNumber('exportTimeoutMillis', options.exportTimeoutMillis ?? 10_000, 1, 2_147_483_647),
       initialMillis: checkNumber('backoff.initialMillis', b.initialMillis ?? 5_000, 1, 2_147_483_647),
-      maxMillis: checkNumber('backoff.maxMillis', b.maxMillis ?? 300_000, 1, 2_147_483_647),
+      maxMillis: checkNumber('backoff.maxMillis', b.maxMillis ?? 60_000, 1, 2_147_483_647),
       multiplier: checkNumber('backoff.multiplier', b.multiplier ?? 2, 1, 1000),
       jitter: checkNumber('backoff.jitter', b.jitter ?? 0.2, 0, 1),
       maxPendingBytes: checkNumber('maxPendingBytes', options.maxPendingBytes ?? 4 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
