@@ -53,11 +53,8 @@ describe('backpressure', () => {
   it('event-loop delay over the threshold is a signal (real timers, a blocked loop)', async () => {
     const sampler = new AdaptiveSampler({ budget: 1000, intervalMillis: 60_000, backpressure: { eventLoopDelayMillis: 50 } });
     const { reader, provider } = setup({ processors: [sampler], selfMetrics: true });
-    await new Promise(resolve => setTimeout(resolve, 100));
-    sampler.adapt();
-    expect(sampler.stats().signals.event_loop_delay).toBe(false);
     for (let i = 0; i < 3; i++) {
-      const end = Date.now() + 150;
+      const end = Date.now() + 250;
       while (Date.now() < end) {
         // the event loop is blocked: no timer runs
       }
@@ -66,9 +63,22 @@ describe('backpressure', () => {
     sampler.adapt();
     const stats = sampler.stats();
     expect(stats.signals.event_loop_delay).toBe(true);
-    expect(stats.eventLoopDelayMillis).toBeGreaterThan(50);
+    expect(stats.eventLoopDelayMillis).toBeGreaterThan(200);
     expect(stats.pressureLevel).toBe(1);
     expect(await selfMetric(reader, 'fastmeter.backpressure.event_loop_delay')).toBeGreaterThan(0.05);
+    await provider.shutdown();
+  });
+
+  it('eventLoopDelayMillis: 0 turns the event-loop signal off', async () => {
+    const sampler = new AdaptiveSampler({ intervalMillis: 60_000, backpressure: { eventLoopDelayMillis: 0 } });
+    const { provider } = setup({ processors: [sampler] });
+    const end = Date.now() + 250;
+    while (Date.now() < end) {
+      // blocked
+    }
+    await new Promise(resolve => setTimeout(resolve, 30));
+    sampler.adapt();
+    expect(sampler.stats()).toMatchObject({ pressureLevel: 0, eventLoopDelayMillis: 0, signals: { event_loop_delay: false } });
     await provider.shutdown();
   });
 });
