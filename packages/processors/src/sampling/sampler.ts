@@ -155,7 +155,7 @@ export class AdaptiveSampler implements MeasurementProcessor {
         const s = ref.deref();
         if (s === undefined) continue;
         offered += s.offered() - s.lastOffered;
-        kept += s.kept - s.lastKept;
+        kept += s.keptTotal() - s.lastKept;
       }
       g.reportedOffered = Math.max(g.reportedOffered, offered);
       g.reportedKept = Math.max(g.reportedKept, kept);
@@ -246,11 +246,12 @@ export class AdaptiveSampler implements MeasurementProcessor {
       if (s === undefined) continue;
       g.states[write++] = ref;
       const offered = s.offered();
+      const kept = s.keptTotal();
       s.rate = (offered - s.lastOffered) / elapsed;
       g.offeredBase += offered - s.lastOffered;
-      g.keptBase += s.kept - s.lastKept;
+      g.keptBase += kept - s.lastKept;
       s.lastOffered = offered;
-      s.lastKept = s.kept;
+      s.lastKept = kept;
       g.rate += s.rate;
       live.push(s);
     }
@@ -264,7 +265,7 @@ export class AdaptiveSampler implements MeasurementProcessor {
     const step = perSecond === Number.POSITIVE_INFINITY ? perSecond : Math.max(MIN_WINDOW_STEP, (perSecond * this._intervalMs) / 1000);
     s.windowStep = step;
     s.windowLimit = this._burstFactor * step;
-    s.keptInWindow = 0;
+    s.resetWindow();
   }
 }
 

@@ -13,7 +13,9 @@
 // then on, so every call is kept with the probability in force when it is made.
 //
 // Offered calls are never counted one by one: offered = consumed + (gap - skip),
-// where `consumed` sums the gaps already closed.
+// where `consumed` sums the gaps already closed. At k = 0 (everything kept) a
+// call costs one counter increment (keptInWindow, which the burst guard reads
+// anyway); the tick folds those counts into consumed and kept.
 
 /** Largest k: p = 2^-20 (about one in a million). */
 export const MAX_K = 20;
@@ -23,26 +25,30 @@ const LOG_Q = Float64Array.from({ length: MAX_K + 1 }, (_, k) => (k === 0 ? Numb
 
 export class SamplingState {
   // ---- read and written on the record path ----
-  /** Calls until (and including) the next kept one. */
+  /** p = 2^-k. At k = 0 a call only counts itself (keptInWindow) and records. */
+  k = 0;
+  /** Calls until (and including) the next kept one (k > 0). */
   skip = 1;
   /** The gap `skip` counts down. */
   gap = 1;
-  /** p = 2^-k. */
-  k = 0;
   /** 2^k, the weight of a kept call. */
   weight = 1;
   /** Calls kept since the last tick; past `windowLimit`, tighten at once (burst guard). */
   keptInWindow = 0;
   windowLimit = Number.POSITIVE_INFINITY;
-  /** Offered calls of the gaps already closed. */
+
+  // ---- accounting, folded in off the record path ----
+  /** Offered calls of the gaps already closed (k > 0) and of folded k = 0 stretches. */
   consumed = 0;
-  /** Kept calls since creation. */
+  /** Kept calls, up to the last fold. */
   kept = 0;
+  /** keptInWindow when the current k = 0 stretch was last folded. */
+  windowBase = 0;
 
   // ---- control plane (ticks) ----
   /** What one more burst step allows in the current window (budget × interval). */
   windowStep = Number.POSITIVE_INFINITY;
-  /** offered() and kept at the last tick. */
+  /** offered() and keptTotal() at the last tick. */
   lastOffered = 0;
   lastKept = 0;
   /** Offered calls per second over the last interval. */
@@ -53,7 +59,27 @@ export class SamplingState {
   constructor(private readonly _random: () => number) {}
 
   offered(): number {
-    return this.consumed + (this.gap - this.skip);
+    return this.consumed + (this.k === 0 ? this.keptInWindow - this.windowBase : this.gap - this.skip);
+  }
+
+  keptTotal(): number {
+    return this.kept + (this.k === 0 ? this.keptInWindow - this.windowBase : 0);
+  }
+
+  /** Moves the calls of the current k = 0 stretch into consumed and kept. */
+  fold(): void {
+    if (this.k !== 0) return;
+    const n = this.keptInWindow - this.windowBase;
+    this.consumed += n;
+    this.kept += n;
+    this.windowBase = this.keptInWindow;
+  }
+
+  /** A new burst window (each tick). */
+  resetWindow(): void {
+    this.fold();
+    this.keptInWindow = 0;
+    this.windowBase = 0;
   }
 
   /** Accounting of a kept call at k > 0 (the caller records with the weight read before this call). */
@@ -72,10 +98,16 @@ export class SamplingState {
 
   setK(k: number): void {
     if (k === this.k) return;
-    this.consumed += this.gap - this.skip;
+    if (this.k === 0) this.fold();
+    else this.consumed += this.gap - this.skip;
     this.k = k;
     this.weight = 2 ** k;
-    this.gap = this.skip = this.draw();
+    if (k === 0) {
+      this.windowBase = this.keptInWindow;
+      this.gap = this.skip = 1;
+    } else {
+      this.gap = this.skip = this.draw();
+    }
   }
 
   /** A gap length ~ Geometric(2^-k): trials up to and including the first success. */
