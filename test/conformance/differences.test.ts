@@ -137,6 +137,19 @@ describe('DIFFERENCES.md: values and attributes', () => {
     expect(Object.keys(points(fast, 0, 'c')[0].attributes)).toHaveLength(128);
   });
 
+  it('4. past the count limit a set keeps its smallest keys, whatever the key order', async () => {
+    const keys = Array.from({ length: 130 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    const { sdk, fast } = await bothRuns({}, async w => {
+      const c = w.meter('m').createCounter('c');
+      c.add(1, Object.fromEntries(keys.map(k => [k, k])));
+      c.add(1, Object.fromEntries([...keys].reverse().map(k => [k, k])));
+      w.advance(10);
+      await w.collect();
+    });
+    expect(points(sdk, 0, 'c').map(p => p.value)).toEqual([2]);
+    expect(points(fast, 0, 'c').map(p => [Object.keys(p.attributes).sort(), p.value])).toEqual([[keys.slice(0, 128), 2]]);
+  });
+
   it('5. nothing throws into the caller', async () => {
     const { sdk, fast } = await bothRuns(
       {
@@ -182,6 +195,47 @@ describe('DIFFERENCES.md: values and attributes', () => {
     );
     expect(sdk.notes).toEqual(['threw Error: processor', 'threw Error: getter', 'threw RangeError: Invalid array length']);
     expect(fast.notes).toEqual(['returned', 'returned', 'returned']);
+  });
+
+  it('5. an exponential histogram maxSize of NaN or Infinity is bounded', async () => {
+    const exponential = (maxSize: number) => ({
+      instrumentName: `h.${maxSize}`,
+      aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize } },
+    });
+    const { sdk, fast } = await bothRuns({ views: [exponential(Number.NaN), exponential(Number.POSITIVE_INFINITY)] }, async w => {
+      for (const name of ['h.NaN', 'h.Infinity']) {
+        const h = w.meter('m').createHistogram(name);
+        h.record(1);
+        h.record(2); // one octave: 2^20 buckets apart at scale 20
+      }
+      w.advance(10);
+      await w.collect();
+    });
+    const buckets = (w: World, name: string) => (points(w, 0, name)[0].value as { positive: { bucketCounts: number[] } }).positive.bucketCounts.length;
+    expect(buckets(sdk, 'h.NaN')).toBeGreaterThan(1_000_000);
+    expect(buckets(sdk, 'h.Infinity')).toBeGreaterThan(1_000_000);
+    expect(buckets(fast, 'h.NaN')).toBeLessThanOrEqual(160);
+    expect(buckets(fast, 'h.Infinity')).toBeLessThanOrEqual(16_384);
+  });
+
+  it('5. NaN and non-number histogram boundaries are removed', async () => {
+    const { sdk, fast } = await bothRuns(
+      { views: [{ instrumentName: 'h', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [10, Number.NaN, 1] } } }] },
+      async w => {
+        w.meter('m').createHistogram('h').record(5);
+        w.meter('m')
+          .createHistogram('advised', { advice: { explicitBucketBoundaries: [2, '1' as never, Number.NaN] } })
+          .record(1.5);
+        w.advance(10);
+        await w.collect();
+      },
+    );
+    const boundaries = (w: World) => (points(w, 0, 'h')[0].value as { buckets: { boundaries: number[] } }).buckets.boundaries;
+    const advised = (w: World) => (points(w, 0, 'advised')[0].value as { buckets: { boundaries: unknown[] } }).buckets.boundaries;
+    expect(boundaries(sdk).some(b => Number.isNaN(b))).toBe(true);
+    expect(boundaries(fast)).toEqual([1, 10]);
+    expect(advised(sdk)).toContain('1');
+    expect(advised(fast)).toEqual([2]);
   });
 
   it('5. advice that is not an array does not throw', async () => {
@@ -278,10 +332,33 @@ describe('DIFFERENCES.md: cardinality', () => {
     expect(fastPoints.some(p => p.attributes['otel.metric.overflow'] === true)).toBe(true);
   });
 
-  it('10. aggregationCardinalityLimit must be a number', () => {
-    const views = [{ instrumentName: 'c', aggregationCardinalityLimit: Number.NaN }];
-    expect(() => new MeterProvider({ views })).not.toThrow();
-    expect(() => new FastMeterProvider({ views })).toThrow(/aggregationCardinalityLimit/);
+  it('10. aggregationCardinalityLimit must be a positive integer', () => {
+    for (const limit of [Number.NaN, -5, 0, 2.5, '500']) {
+      const views = [{ instrumentName: 'c', aggregationCardinalityLimit: limit as number }];
+      expect(() => new MeterProvider({ views })).not.toThrow();
+      expect(() => new FastMeterProvider({ views })).toThrow(/aggregationCardinalityLimit/);
+    }
+  });
+
+  it('24. the overflow attributes passed by a caller are the overflow series and take no place', async () => {
+    const { sdk, fast } = await bothRuns({ views: [{ instrumentName: 'c', aggregationCardinalityLimit: 3 }] }, async w => {
+      const c = w.meter('m').createCounter('c');
+      c.add(1, { 'otel.metric.overflow': true });
+      c.add(2, { a: 1 });
+      c.add(4, { a: 2 });
+      c.add(8, { a: 3 });
+      w.advance(10);
+      await w.collect();
+    });
+    expect(values(points(sdk, 0, 'c'))).toEqual([
+      [{ a: 1 }, 2],
+      [{ 'otel.metric.overflow': true }, 13],
+    ]);
+    expect(values(points(fast, 0, 'c'))).toEqual([
+      [{ a: 1 }, 2],
+      [{ a: 2 }, 4],
+      [{ 'otel.metric.overflow': true }, 9],
+    ]);
   });
 });
 
@@ -553,5 +630,20 @@ describe('DIFFERENCES.md: temporality and aggregation details', () => {
       ['a', 'b'],
     ]);
     expect(compareWorlds(sdk, fast)).toEqual([]); // same sets and values
+  });
+});
+
+describe('DIFFERENCES.md: self-observability', () => {
+  it('25. with sdkMetricsEnabled, every reader exports every reader’s collection duration', async () => {
+    const { sdk, fast } = await bothRuns({ sdkMetricsEnabled: true, readers: [{}, {}] }, async w => {
+      for (let i = 0; i < 2; i++) {
+        w.advance(10);
+        await w.collectAll();
+      }
+    });
+    const readersSeen = (w: World, i: number) => points(w, i, 'otel.sdk.metric_reader.collection.duration').length;
+    // Collections 2 and 3: reader 0 and reader 1, after both collected once.
+    expect([readersSeen(sdk, 2), readersSeen(sdk, 3)]).toEqual([2, 1]);
+    expect([readersSeen(fast, 2), readersSeen(fast, 3)]).toEqual([2, 2]);
   });
 });

@@ -50,7 +50,7 @@ describe('harness', () => {
     });
     expect(found).toEqual([
       'number of collections: sdk-metrics 1, fastmeter 2',
-      'collect #0 (reader 0): errors[0]: sdk-metrics "sdk-metrics", fastmeter "fastmeter"',
+      'collect #0 (reader 0): errors[0]: sdk-metrics "Error: sdk-metrics", fastmeter "Error: fastmeter"',
       'notes[0]: sdk-metrics 2, fastmeter 1',
     ]);
   });

@@ -48,6 +48,8 @@ export interface WorldConfig {
   resource?: Resource;
   /** Options only FastMeterProvider has (e.g. `internBudget`), for tests of intended differences. */
   fastOptions?: Record<string, unknown>;
+  /** sdk-metrics' MeterProviderOptions.sdkMetricsEnabled, passed to both. */
+  sdkMetricsEnabled?: boolean;
 }
 
 /** A plain MetricReader from sdk-metrics: the readers under test are the real thing. */
@@ -97,7 +99,12 @@ export class World {
     config: WorldConfig,
   ) {
     this.readers = (config.readers ?? [{}]).map(createReader);
-    const options = { resource: config.resource ?? RESOURCE, views: config.views, readers: this.readers };
+    const options = {
+      resource: config.resource ?? RESOURCE,
+      views: config.views,
+      readers: this.readers,
+      ...(config.sdkMetricsEnabled === undefined ? {} : { sdkMetricsEnabled: config.sdkMetricsEnabled }),
+    };
     this.provider =
       impl === 'sdk-metrics' ? new SdkMeterProvider(options) : (new FastMeterProvider({ ...config.fastOptions, ...options } as never) as ProviderLike);
   }

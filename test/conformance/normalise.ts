@@ -20,7 +20,7 @@
 // (`sum: undefined` on a histogram is not the same as no `sum` key), the full
 // runtime descriptor (name, type, description, unit, valueType, advice),
 // timestamps, and the order of metrics within a scope.
-import type { CollectionResult } from '@opentelemetry/sdk-metrics';
+import { type CollectionResult, TimeoutError } from '@opentelemetry/sdk-metrics';
 
 export const SUM_TOLERANCE = 1e-12;
 
@@ -56,8 +56,9 @@ function scopeKey(scope: unknown): string {
   return JSON.stringify([s.name, s.version ?? null, s.schemaUrl ?? null]);
 }
 
+/** An error as code written against sdk-metrics sees it: `instanceof` its TimeoutError, `name`, message. */
 function errorMessage(error: unknown): string {
-  if (error instanceof Error) return `${error.constructor.name === 'TimeoutError' ? 'TimeoutError: ' : ''}${error.message}`;
+  if (error instanceof Error) return `${error instanceof TimeoutError ? '(instanceof sdk-metrics TimeoutError) ' : ''}${error.name}: ${error.message}`;
   return String(error);
 }
 

@@ -5,7 +5,7 @@ export { type EndTimer, type TimerTarget, errorType, startTimer, time } from './
 export type { MeasurementProcessor, ProcessorContext, ProcessorHost, WeightedRecordFunction } from './api/processor.js';
 export type { CollectHook } from './api/state.js';
 export type { RecordFunction } from './api/record.js';
-export { TimeoutError } from './collect/callbacks.js';
+export { TimeoutError } from './collect/timeout.js';
 export { AggregationTemporality, AggregationType, DataPointType, InstrumentType } from './common/enums.js';
 export { ErrorCode, FastMeterConfigError } from './common/errors.js';
 export { DropReason } from './common/health.js';

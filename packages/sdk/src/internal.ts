@@ -1,8 +1,9 @@
 // Building blocks shared with fastmeter's own companion packages
 // (@fastmeter/workers). Not part of the public API: no semver promise.
 export { Warnings, describe } from './common/warnings.js';
-export { type AttributeLimits, type NormalizedAttributes, arrayKey, normalizeAttributes } from './intern/normalize.js';
+export { type AttributeLimits, type NormalizedAttributes, arrayKey, describeIssue, normalizeAttributes } from './intern/normalize.js';
 export { AttributeTrie } from './intern/trie.js';
+export { OVERFLOW_KEY, isOverflowSet } from './intern/series.js';
 export { accept } from './api/record.js';
 export { bucketIndex } from './storage/histogram-cells.js';
 // The read seam for fastmeter's own exporters (@fastmeter/exporters): a reader's

@@ -33,3 +33,22 @@ export async function points(reader: MetricReader): Promise<Record<string, [Attr
   }
   return out;
 }
+
+/** Collects diag warnings and errors while `fn` runs (the global diag logger is restored after). */
+export async function withWarnings<T>(fn: (messages: string[]) => T | Promise<T>): Promise<T> {
+  const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+  const messages: string[] = [];
+  const log = (message: string, ...args: unknown[]) => messages.push([message, ...args.map(String)].join(' '));
+  diag.setLogger({ error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  try {
+    return await fn(messages);
+  } finally {
+    diag.disable();
+  }
+}
+
+/** The provider's self-metric points (`selfMetrics: true`), `name -> [[attributes, value]]`. */
+export async function selfMetrics(reader: MetricReader): Promise<Record<string, [Attributes, unknown][]>> {
+  const all = await points(reader);
+  return Object.fromEntries(Object.entries(all).filter(([name]) => name.startsWith('fastmeter.')));
+}

@@ -103,7 +103,13 @@ export class ExponentialState {
   readonly positive = new Buckets();
   readonly negative = new Buckets();
 
-  constructor(readonly maxSize: number) {}
+  readonly maxSize: number;
+
+  constructor(maxSize: number) {
+    // Validated when the view is built (exponentialMaxSize); clamped again so that no caller can
+    // make the rescaling loops spin (NaN never compares) or the bucket arrays grow without bound.
+    this.maxSize = maxSize >= 2 ? Math.min(Math.floor(maxSize), 16_384) : 2;
+  }
 
   record(value: number): void {
     this.addValue(value, 1);

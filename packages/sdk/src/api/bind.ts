@@ -9,12 +9,15 @@
 import { type Attributes, type Context, type Counter, type Gauge, type Histogram, type UpDownCounter, context as contextApi } from '@opentelemetry/api';
 import type { MetricStream } from '../collect/stream.js';
 import { Layout } from '../collect/stream.js';
-import { HistogramCells, histogramWrite } from '../storage/histogram-cells.js';
+import { type HistogramCells, histogramWrite } from '../storage/histogram-cells.js';
 import type { LastValueCells } from '../storage/last-value-cells.js';
 import { recordSample } from '../storage/sample.js';
 import type { SumCells } from '../storage/sum-cells.js';
 import { applyProcessors } from '../view/attributes-processor.js';
-import { type InstrumentInternals, kInternals } from './instruments.js';
+import { type InstrumentInternals, kInternals, warnIfIncompatibleCopy } from './instruments.js';
+import { DropReason } from '../common/health.js';
+import { describeValue } from '../common/warnings.js';
+import { composeProcessors } from './processor.js';
 import { ValueCheck, accept } from './record.js';
 import { writeWeighted } from './weighted.js';
 
@@ -61,8 +64,13 @@ export function bind(instrument: Counter | UpDownCounter, attributes?: Attribute
 export function bind(instrument: Histogram | Gauge, attributes?: Attributes, context?: Context): BoundHistogram;
 export function bind(instrument: Counter | UpDownCounter | Histogram | Gauge, attributes?: Attributes, context?: Context): BoundCounter | BoundHistogram {
   const isAdd = typeof (instrument as Counter).add === 'function';
-  const internals = (instrument as unknown as { [kInternals]?: InstrumentInternals })[kInternals];
-  if (internals === undefined) return foreignHandle(instrument, isAdd, attributes);
+  const internals = (instrument as unknown as { [kInternals]?: InstrumentInternals } | null)?.[kInternals];
+  if (internals === undefined) {
+    warnIfIncompatibleCopy(instrument, 'bind');
+    return foreignHandle(instrument, isAdd, attributes);
+  }
+  // An instrument of the other build of this package (ESM / CommonJS): its own copy binds it.
+  if (internals.copy.bind !== bind) return internals.copy.bind(instrument, attributes, context) as BoundCounter | BoundHistogram;
   const { streams, descriptor, processors, health } = internals;
   const check = new ValueCheck(descriptor, health);
   const slots = streams.map(stream => bindStream(stream, attributes, context)).filter((s): s is BoundSlot => s !== null);
@@ -80,8 +88,6 @@ export function bind(instrument: Counter | UpDownCounter | Histogram | Gauge, at
   let entry: Write = checked;
   if (processors.length > 0) {
     // Processors see bound measurements as calls with the bound attributes.
-    let fn = (value: number) => checked(value);
-    let wrapped: (value: number, attrs?: Attributes, ctx?: Context) => void = fn;
     const recordWeighted = (value: number, weight: number) => {
       if (!live) return;
       if (!accept(value, monotonic, int)) {
@@ -91,9 +97,8 @@ export function bind(instrument: Counter | UpDownCounter | Histogram | Gauge, at
       if (!(weight > 0 && weight < Number.POSITIVE_INFINITY)) return;
       for (const slot of slots) writeWeighted(slot.stream, slot.sid, value, weight);
     };
-    for (const p of processors) wrapped = p.wrap(descriptor, wrapped, { recordWeighted });
-    fn = value => wrapped(value, attributes, context);
-    entry = fn;
+    const wrapped = composeProcessors(processors, descriptor, (value: number) => checked(value), { recordWeighted }, health);
+    entry = value => wrapped(value, attributes, context);
   }
   const unbind = () => {
     if (!live) return;
@@ -102,16 +107,52 @@ export function bind(instrument: Counter | UpDownCounter | Histogram | Gauge, at
     for (const slot of slots) slot.stream.series.unpin(slot.sid);
   };
   if (isAdd) return { add: entry, unbind };
-  const merge = (delta: HistogramDelta) => live && mergeHistogram(slots, delta);
+  const merge = (delta: HistogramDelta) => {
+    if (!live) return false;
+    const problem = checkDelta(delta, monotonic);
+    if (problem !== null) {
+      health.drop(DropReason.INVALID_HISTOGRAM_DELTA, descriptor.name, `merge() refused a histogram delta: ${problem}`);
+      return false;
+    }
+    return mergeHistogram(slots, delta);
+  };
   return { record: entry, merge, unbind };
+}
+
+/**
+ * Why `delta` cannot be merged, or null. A merged delta is as trusted as the
+ * values it summarises: single values that are NaN, infinite or (on a
+ * Histogram) negative are dropped, so a delta claiming them is refused whole,
+ * as is one whose count is not the sum of its bucket counts.
+ */
+function checkDelta(delta: HistogramDelta, monotonic: boolean): string | null {
+  if (delta === null || typeof delta !== 'object') return `the delta must be an object, got ${describeValue(delta)}`;
+  const { boundaries, counts, count, sum, min, max } = delta;
+  if (!Array.isArray(boundaries)) return `boundaries must be an array, got ${describeValue(boundaries)}`;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return `count must be a non-negative integer, got ${describeValue(count)}`;
+  if (counts === null || typeof counts !== 'object' || typeof counts.length !== 'number') return `counts must be an array, got ${describeValue(counts)}`;
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) return `counts[${i}] must be a non-negative integer, got ${describeValue(c)}`;
+    total += c;
+  }
+  if (total !== count) return `count ${count} is not the sum of the bucket counts (${total})`;
+  if (count === 0) return null;
+  if (typeof sum !== 'number' || !Number.isFinite(sum)) return `sum must be a finite number, got ${describeValue(sum)}`;
+  if (typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max) || min > max) {
+    return `min and max must be finite numbers with min <= max, got ${describeValue(min)} and ${describeValue(max)}`;
+  }
+  if (monotonic && (min < 0 || sum < 0)) return `histogram values must not be negative, got min ${min}`;
+  return null;
 }
 
 function mergeHistogram(slots: readonly BoundSlot[], delta: HistogramDelta): boolean {
   if (delta.count === 0) return true;
   let complete = true;
   for (const { stream, sid } of slots) {
-    const cells = stream.cells;
-    if (!(cells instanceof HistogramCells) || !sameBoundaries(cells.boundaries, delta.boundaries) || delta.counts.length !== cells.stride) {
+    const cells = stream.cells as HistogramCells;
+    if (stream.spec.kind !== 'histogram' || !sameBoundaries(cells.boundaries, delta.boundaries) || delta.counts.length !== cells.stride) {
       complete = false;
       continue;
     }

@@ -15,11 +15,17 @@ import { InstrumentType } from '../common/enums.js';
 import type { InstrumentationScope } from '../common/types.js';
 import { CallbackRegistry } from '../collect/callbacks.js';
 import { createDescriptor } from './descriptor.js';
-import { FastCounter, FastGauge, FastHistogram, FastObservable, FastUpDownCounter, type InstrumentInternals } from './instruments.js';
+import { bind } from './bind.js';
+import { type CopyApi, FastCounter, FastGauge, FastHistogram, FastObservable, FastUpDownCounter, type InstrumentInternals } from './instruments.js';
+import { removeSeries } from './remove.js';
+import { composeProcessors } from './processor.js';
 import { createRecordFunction, type RecordFunction, ValueCheck } from './record.js';
 import type { ProviderState } from './state.js';
 import { createWeightedRecordFunction } from './weighted.js';
 import { StreamRegistry, buildStreams } from './streams.js';
+
+/** This copy's bind and removeSeries, for instruments handed to another copy of the package. */
+const COPY: CopyApi = { bind: bind as CopyApi['bind'], removeSeries: removeSeries as CopyApi['removeSeries'] };
 
 type SyncType = typeof InstrumentType.COUNTER | typeof InstrumentType.UP_DOWN_COUNTER | typeof InstrumentType.HISTOGRAM | typeof InstrumentType.GAUGE;
 
@@ -78,14 +84,14 @@ export class FastMeter implements Meter {
     let record: RecordFunction = createRecordFunction(streams, check);
     if (processors.length > 0) {
       const context = { recordWeighted: createWeightedRecordFunction(streams, check) };
-      for (const processor of processors) record = processor.wrap(descriptor, record, context);
+      record = composeProcessors(processors, descriptor, record, context, health);
     }
-    return [record, { streams, descriptor, health, processors }];
+    return [record, { streams, descriptor, health, processors, copy: COPY }];
   }
 
   private _observable(name: string, type: InstrumentType, options: MetricOptions | undefined): FastObservable {
     const descriptor = createDescriptor(name, type, options, this._state.health);
     const streams = buildStreams(this._state, this.streams, this.scope, descriptor, true);
-    return new FastObservable(descriptor, streams, this.callbacks, this._state.health);
+    return new FastObservable(descriptor, streams, this.callbacks, this._state.health, COPY);
   }
 }

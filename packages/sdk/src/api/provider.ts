@@ -2,6 +2,7 @@ import { type Meter, type MeterOptions, type MeterProvider, createNoopMeter, dia
 import { defaultResource } from '@opentelemetry/resources';
 import { ErrorCode, FastMeterConfigError } from '../common/errors.js';
 import { Health } from '../common/health.js';
+import { describe, describeValue } from '../common/warnings.js';
 import type { IMetricReader, Resource, ViewOptions } from '../common/types.js';
 import { ReaderProducer } from '../collect/producer.js';
 import type { AttributeLimits } from '../intern/normalize.js';
@@ -51,7 +52,11 @@ export interface FastMeterProviderOptions {
    * always reclaim series idle for one interval. Default: off, as in sdk-metrics.
    */
   cumulativeEviction?: { idleCollections: number };
-  /** Accepted for compatibility with sdk-metrics' options; fastmeter's own self-metrics are documented in the README. */
+  /**
+   * As in sdk-metrics (experimental there): readers from sdk-metrics record their
+   * collection duration, `otel.sdk.metric_reader.collection.duration`, under the
+   * meter "@opentelemetry/sdk-metrics" of this provider. Independent of `selfMetrics`.
+   */
   sdkMetricsEnabled?: boolean;
 }
 
@@ -66,11 +71,27 @@ function envLimit(name: string): number | undefined {
   return undefined;
 }
 
-function optionLimit(name: string, value: unknown, fallback: number): number {
+/** A non-negative integer, or Infinity where that means "no limit"; `integer: false` also takes fractions. */
+function optionLimit(name: string, value: unknown, fallback: number, integer = true): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `${name} must be a non-negative number, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= 0) || (integer && !Number.isInteger(value) && value !== Number.POSITIVE_INFINITY)) {
+    throw new FastMeterConfigError(
+      ErrorCode.INVALID_OPTION,
+      `${name} must be a non-negative ${integer ? 'integer' : 'number'} (or Infinity for no limit), got ${describeValue(value)}`,
+    );
   }
+  return value;
+}
+
+function optionArray<T>(name: string, value: T[] | undefined): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `${name} must be an array, got ${describeValue(value)}`);
+  return value;
+}
+
+function optionBoolean(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `${name} must be true or false, got ${describeValue(value)}`);
   return value;
 }
 
@@ -78,9 +99,64 @@ function evictionOption(option: FastMeterProviderOptions['cumulativeEviction']):
   if (option === undefined) return 0;
   const n = option?.idleCollections;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 0xfffe) {
-    throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `cumulativeEviction.idleCollections must be an integer from 1 to 65534, got ${String(n)}`);
+    throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `cumulativeEviction.idleCollections must be an integer from 1 to 65534, got ${describeValue(n)}`);
   }
   return n;
+}
+
+/**
+ * `sdkMetricsEnabled: true`: as sdk-metrics' MeterProvider does, hand the provider
+ * to each reader that supports it (sdk-metrics' MetricReader, 2.x and 3.x), which
+ * then records `otel.sdk.metric_reader.collection.duration` (unit s, attributes
+ * otel.component.type / otel.component.name / error.type) under the meter
+ * "@opentelemetry/sdk-metrics" of this provider. The reader's own code measures
+ * and records, so the data is what sdk-metrics exports. sdk-metrics checks
+ * `instanceof` its own MetricReader; fastmeter duck-types (any copy).
+ */
+function enableReaderMetrics(reader: IMetricReader, provider: MeterProvider): void {
+  const hook = (reader as { _setSelfObsMeterProvider?: unknown })._setSelfObsMeterProvider;
+  if (typeof hook !== 'function') return;
+  try {
+    hook.call(reader, provider);
+  } catch (err) {
+    diag.warn(`fastmeter: sdkMetricsEnabled: the reader's self-metrics could not be enabled (${describe((err as Error)?.message ?? err)})`);
+  }
+}
+
+/** Every option FastMeterProviderOptions documents; anything else is most likely a typo (warned once). */
+const KNOWN_OPTIONS = new Set([
+  'resource',
+  'views',
+  'readers',
+  'attributeValueLengthLimit',
+  'attributeCountLimit',
+  'processors',
+  'maxNewSeriesPerSecond',
+  'internBudget',
+  'selfMetrics',
+  'cumulativeEviction',
+  'sdkMetricsEnabled',
+]);
+
+function checkOptions(options: unknown): FastMeterProviderOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `FastMeterProvider options must be an object, got ${describeValue(options)}`);
+  }
+  const unknown = Object.keys(options).filter(k => !KNOWN_OPTIONS.has(k));
+  if (unknown.length > 0) {
+    diag.warn(
+      `fastmeter: ignoring unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map(k => describe(k)).join(', ')} of FastMeterProvider (known: ${[...KNOWN_OPTIONS].join(', ')})`,
+    );
+  }
+  const resource = (options as FastMeterProviderOptions).resource;
+  if (resource !== undefined && (resource === null || typeof resource !== 'object')) {
+    throw new FastMeterConfigError(
+      ErrorCode.INVALID_OPTION,
+      `resource must be a Resource (e.g. from resourceFromAttributes()), got ${describeValue(resource)}`,
+    );
+  }
+  return options as FastMeterProviderOptions;
 }
 
 function checkReader(reader: unknown, i: number): IMetricReader {
@@ -105,8 +181,9 @@ export class FastMeterProvider implements MeterProvider {
   private readonly _detachProcessors: () => void;
 
   constructor(options: FastMeterProviderOptions = {}) {
-    const views = (options.views ?? []).map(compileView);
-    const readers: ReaderSlot[] = (options.readers ?? []).map((r, index) => ({ index, reader: checkReader(r, index) }));
+    options = checkOptions(options);
+    const views = optionArray('views', options.views).map(compileView);
+    const readers: ReaderSlot[] = optionArray('readers', options.readers).map((r, index) => ({ index, reader: checkReader(r, index) }));
     const limits: AttributeLimits = {
       valueLengthLimit: optionLimit(
         'attributeValueLengthLimit',
@@ -115,7 +192,7 @@ export class FastMeterProvider implements MeterProvider {
       ),
       countLimit: optionLimit('attributeCountLimit', options.attributeCountLimit, envLimit('OTEL_ATTRIBUTE_COUNT_LIMIT') ?? 128),
     };
-    const processors = options.processors ?? [];
+    const processors = optionArray('processors', options.processors);
     for (const [i, p] of processors.entries()) {
       if (p == null || typeof (p as MeasurementProcessor).wrap !== 'function') {
         throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `processors[${i}] has no wrap() method`);
@@ -124,7 +201,7 @@ export class FastMeterProvider implements MeterProvider {
     const health = new Health();
     health.internBudget = optionLimit('internBudget', options.internBudget, DEFAULT_INTERN_BUDGET);
     if (options.maxNewSeriesPerSecond !== undefined) {
-      health.setSeriesRateLimit(optionLimit('maxNewSeriesPerSecond', options.maxNewSeriesPerSecond, Number.POSITIVE_INFINITY));
+      health.setSeriesRateLimit(optionLimit('maxNewSeriesPerSecond', options.maxNewSeriesPerSecond, Number.POSITIVE_INFINITY, false));
     }
     this._state = {
       resource: options.resource ?? (defaultResource() as unknown as Resource),
@@ -137,9 +214,13 @@ export class FastMeterProvider implements MeterProvider {
       seriesObservers: [],
       evictIdleCollections: evictionOption(options.cumulativeEviction),
     };
-    for (const slot of readers) slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));
+    const sdkMetricsEnabled = optionBoolean('sdkMetricsEnabled', options.sdkMetricsEnabled);
+    for (const slot of readers) {
+      slot.reader.setMetricProducer(new ReaderProducer(this._state, this._meters, slot.index));
+      if (sdkMetricsEnabled) enableReaderMetrics(slot.reader, this);
+    }
     let selfMeter: Meter | undefined;
-    if (options.selfMetrics === true) {
+    if (optionBoolean('selfMetrics', options.selfMetrics)) {
       selfMeter = this.getMeter(SELF_METER_NAME, VERSION);
       registerSelfMetrics(selfMeter, health, () => this._streams());
     }

@@ -13,13 +13,7 @@ import {
 } from '@opentelemetry/api';
 import { DropReason, type Health, describe } from '../common/health.js';
 import type { MetricStream } from './stream.js';
-
-export class TimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TimeoutError';
-  }
-}
+import { timeoutError } from './timeout.js';
 
 /** What a callback registry needs of an observable instrument. */
 export interface ObservableTarget {
@@ -89,7 +83,7 @@ function apply(target: ObservableTarget, result: SingleResult, observationMs: nu
 function withTimeout<T>(promise: Promise<T>, timeoutMillis: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError('Operation timed out.')), timeoutMillis);
+    timer = setTimeout(() => reject(timeoutError()), timeoutMillis);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

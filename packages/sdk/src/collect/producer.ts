@@ -1,5 +1,6 @@
 import type { MetricCollectOptions, MetricData, MetricProducer, CollectionResult, ScopeMetrics } from '../common/types.js';
 import { millisToHrTime } from '../common/time.js';
+import { loadTimeoutErrorClass } from './timeout.js';
 import type { FastMeter } from '../api/meter.js';
 import type { ProviderState } from '../api/state.js';
 import { READ_SEAM, ReadSeam } from './read-seam.js';
@@ -19,6 +20,7 @@ export class ReaderProducer implements MetricProducer {
   }
 
   async collect(options?: MetricCollectOptions): Promise<CollectionResult> {
+    if (options?.timeoutMillis != null) await loadTimeoutErrorClass();
     const seam = this[READ_SEAM];
     const collectionMs = Date.now();
     const endTime = millisToHrTime(collectionMs);

@@ -20,6 +20,9 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Brand on every FastMeterConfigError's prototype, in every copy of the package (ESM and CommonJS builds). */
+const kConfigError = Symbol.for('@fastmeter/sdk.FastMeterConfigError');
+
 export class FastMeterConfigError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
@@ -27,4 +30,14 @@ export class FastMeterConfigError extends Error {
     this.name = 'FastMeterConfigError';
     this.code = code;
   }
+
+  /**
+   * `err instanceof FastMeterConfigError` holds for errors thrown by any copy of
+   * @fastmeter/sdk in the process: an application that loads it through both
+   * `import` and `require` holds two classes of that name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [kConfigError]?: unknown })[kConfigError] === true;
+  }
 }
+Object.defineProperty(FastMeterConfigError.prototype, kConfigError, { value: true });

@@ -19,6 +19,10 @@ export const DropReason = {
   ATTRIBUTES_THREW: 'attributes_threw',
   /** A view's custom attributes processor threw. */
   PROCESSOR_THREW: 'attributes_processor_threw',
+  /** `bind(histogram).merge(delta)` got an inconsistent or non-finite delta (refused whole). */
+  INVALID_HISTOGRAM_DELTA: 'invalid_histogram_delta',
+  /** A measurement processor's record function threw (see MeasurementProcessor). */
+  MEASUREMENT_PROCESSOR_THREW: 'measurement_processor_threw',
   /** A measurement observed on an instrument the callback was not registered for. */
   UNREGISTERED_INSTRUMENT: 'unregistered_instrument',
 } as const;
@@ -90,9 +94,10 @@ export class Health {
     this.warn(`drop:${reason}:${instrument}`, `fastmeter: dropped a measurement on "${instrument}": ${detail}`);
   }
 
-  dropAttribute(reason: string, instrument: string, detail: string): void {
+  /** One attribute removed (or truncated): counted by reason, warned under `warnKey` at a limited rate. */
+  countAttribute(reason: string, warnKey: string, message: string): void {
     this.attributesDropped[reason] = (this.attributesDropped[reason] ?? 0) + 1;
-    this.warn(`attr:${reason}:${instrument}`, `fastmeter: "${instrument}": ${detail}`);
+    this.warn(warnKey, message);
   }
 
   /** Rate-limited diag.warn: the first message of a kind goes out, then one per 10 s. */

@@ -36,9 +36,17 @@ export function describe(value: unknown): string {
   try {
     if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
     if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
+    if (typeof value === 'function') return 'a function';
     if (value === null || typeof value !== 'object') return String(value);
     return Array.isArray(value) ? 'an array' : 'an object';
   } catch {
     return 'an unprintable value';
   }
+}
+
+/** `describe` plus the value's type, for configuration errors: `"500" (a string)`, `NaN (a number)`. */
+export function describeValue(value: unknown): string {
+  const type = typeof value;
+  if (value === null || value === undefined || type === 'object' || type === 'function') return describe(value);
+  return `${describe(value)} (a ${type})`;
 }

@@ -2,11 +2,12 @@
 // key and value, and produce the accepted set in the caller's order plus the
 // canonical (sorted) order. Nothing here runs for a series that already exists.
 import type { AttributeValue } from '@opentelemetry/api';
+import { describe } from '../common/warnings.js';
 
 export interface AttributeLimits {
   /** Longer string values (and string array elements) are truncated, as OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT does. */
   valueLengthLimit: number;
-  /** At most this many attributes per set; extra keys (in the caller's order) are dropped. */
+  /** At most this many attributes per set; past it the set keeps its smallest keys (code-unit order), whatever the caller's order. */
   countLimit: number;
 }
 
@@ -21,18 +22,25 @@ export const AttributeIssue = {
 export type AttributeIssue = (typeof AttributeIssue)[keyof typeof AttributeIssue];
 
 export interface NormalizedAttributes {
-  /** Every (key, value) pair `for...in` yields, in that order: the path later lookups will walk. */
+  /** Every own enumerable (key, value) pair, in `for...in` order: the path later lookups will walk. */
   readonly walkKeys: string[];
   readonly walkValues: unknown[];
-  /** True when the accepted set equals the walked pairs, so the walked path may be cached. */
+  /** True when the accepted set equals the walked pairs, so the walked path may be cached as is. */
   readonly clean: boolean;
+  /**
+   * True when the walked pairs always clean up to the same set with the same issues (every value a
+   * primitive or a valid array: no caller object would be kept alive), so the walked path may be
+   * cached with its issues (a dirty alias).
+   */
+  readonly cacheable: boolean;
   /** Accepted keys and values, in the caller's order. */
   readonly keys: string[];
   readonly values: AttributeValue[];
   /** Indices into keys/values in canonical (sorted key) order. */
   readonly canonical: number[];
-  /** Issues found, for counting and the rate-limited warning. */
+  /** Issues found, for counting and the rate-limited warning, and the key each is about. */
   readonly issues: AttributeIssue[];
+  readonly issueKeys: string[];
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -44,30 +52,28 @@ export function normalizeAttributes(raw: object, limits: AttributeLimits, keep: 
   const keys: string[] = [];
   const values: AttributeValue[] = [];
   const issues: AttributeIssue[] = [];
+  const issueKeys: string[] = [];
   let clean = true;
+  let cacheable = true;
   for (const key in raw) {
+    // Inherited keys are not part of the set (their getters are never called); the trie skips them too.
+    if (!hasOwn.call(raw, key)) continue;
     if (keep !== null && !keep(key)) continue; // removed by the view: neither walked nor kept
     const value: unknown = (raw as Record<string, unknown>)[key];
     walkKeys.push(key);
     walkValues.push(value);
-    if (!hasOwn.call(raw, key)) {
-      clean = false; // inherited enumerable key: not part of the set
-      continue;
-    }
     const before = issues.length;
     const accepted = acceptValue(value, limits, issues);
+    while (issueKeys.length < issues.length) issueKeys.push(key);
     if (accepted === undefined) {
       clean = false;
+      if (value !== undefined && value !== null) cacheable = false; // an object, symbol, ...: never cached
       continue;
     }
     if (key === '__proto__') {
       issues.push(AttributeIssue.PROTO_KEY);
-      clean = false;
-      continue;
-    }
-    if (keys.length >= limits.countLimit) {
-      issues.push(AttributeIssue.TOO_MANY);
-      clean = false;
+      issueKeys.push(key);
+      clean = cacheable = false;
       continue;
     }
     if (issues.length !== before) clean = false; // truncated: the walked value is not the stored one
@@ -76,7 +82,51 @@ export function normalizeAttributes(raw: object, limits: AttributeLimits, keep: 
   }
   const canonical = keys.map((_, i) => i);
   canonical.sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
-  return { walkKeys, walkValues, clean, keys, values, canonical, issues };
+  const norm = { walkKeys, walkValues, clean, cacheable, keys, values, canonical, issues, issueKeys };
+  return keys.length > limits.countLimit ? truncated(norm, limits.countLimit) : norm;
+}
+
+/**
+ * Past the count limit, the set keeps its `limit` smallest keys: which keys
+ * survive depends on the set only, so every key order of one set is one series
+ * (in the main thread and through @fastmeter/workers alike). O(n log n).
+ */
+function truncated(all: NormalizedAttributes, limit: number): NormalizedAttributes {
+  const { keys: allKeys, values: allValues, canonical: sorted, issues, issueKeys } = all;
+  const kept = new Uint8Array(allKeys.length);
+  for (let i = 0; i < limit; i++) kept[sorted[i]] = 1;
+  for (let i = limit; i < sorted.length; i++) {
+    issues.push(AttributeIssue.TOO_MANY);
+    issueKeys.push(allKeys[sorted[i]]);
+  }
+  const keys: string[] = [];
+  const values: AttributeValue[] = [];
+  const position = new Int32Array(allKeys.length);
+  for (let i = 0; i < allKeys.length; i++) {
+    if (kept[i] === 0) continue;
+    position[i] = keys.length;
+    keys.push(allKeys[i]);
+    values.push(allValues[i]);
+  }
+  const canonical = sorted.slice(0, limit).map(i => position[i]);
+  return { walkKeys: all.walkKeys, walkValues: all.walkValues, clean: false, cacheable: all.cacheable, keys, values, canonical, issues, issueKeys };
+}
+
+/** The warning for one attribute issue, naming the key. */
+export function describeIssue(issue: AttributeIssue, key: string, limits: AttributeLimits): string {
+  const k = describe(key);
+  switch (issue) {
+    case AttributeIssue.UNDEFINED_VALUE:
+      return `attribute ${k} removed: its value is undefined or null`;
+    case AttributeIssue.INVALID_VALUE:
+      return `attribute ${k} removed: its value must be a string, number, boolean or an array of one of them (not mixed)`;
+    case AttributeIssue.PROTO_KEY:
+      return `attribute ${k} removed: "__proto__" keys are never copied`;
+    case AttributeIssue.TRUNCATED:
+      return `attribute ${k}: value truncated to ${limits.valueLengthLimit} characters (attributeValueLengthLimit)`;
+    default:
+      return `attribute ${k} removed: more than ${limits.countLimit} attributes (attributeCountLimit); the set keeps its smallest keys`;
+  }
 }
 
 function acceptValue(value: unknown, limits: AttributeLimits, issues: AttributeIssue[]): AttributeValue | undefined {

@@ -1,8 +1,8 @@
 // Attribute sets -> series ids without building a string key.
 //
 // A path from the root is a sequence of (key, value) pairs; where it ends is
-// the series id of the set it spells. Lookups walk an object's pairs in
-// `for...in` order, comparing the caller's key strings with ours (internalized,
+// the series id of the set it spells. Lookups walk an object's own enumerable
+// pairs in `for...in` order, comparing the caller's key strings with ours (internalized,
 // so `===` is a pointer compare) and looking values up in Maps keyed by the
 // caller's own values (V8 caches a string's hash in the string, so `Map.get` on
 // an existing string hashes nothing):
@@ -22,6 +22,8 @@
 // whose leaves are stored as ~sid (negative), so that rebuilding attributes
 // visits each series once. Array values are matched by an encoded key.
 import { arrayKey } from './normalize.js';
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** A value no caller can pass: the empty state of `TrieNode.lastValue`. */
 const NO_VALUE: unknown = Symbol('no value');
@@ -49,6 +51,30 @@ export class TrieNode {
 /** No series ends at this node. (~sid of an alias is negative, so NONE must not be -1.) */
 export const NONE = -0x7fffffff;
 
+/**
+ * Leaves are small integers (V8 Smis), in three ranges:
+ *
+ *   [0, 2^29)            a series id: the set's primary path
+ *   [-2^29, -1]          ~sid: an alias path (another key order of the set)
+ *   [-2^30, -2^29 - 1]   a dirty alias: a walk whose set needed cleaning (keys dropped, values
+ *                        truncated); its owner keeps what to count per measurement, by index
+ *
+ * Lookups return the series id for the first two and the leaf itself (a number below -1) for a
+ * dirty alias, so that the caller's one `< 0` test covers misses and dirty hits alike.
+ */
+export const MAX_LEAF_ID = 2 ** 29;
+const DIRTY_TOP = -(2 ** 29) - 1;
+
+/** The leaf of dirty alias number `index` (index < 2^29 - 1). */
+export function dirtyLeaf(index: number): number {
+  return DIRTY_TOP - index;
+}
+
+/** The index of a dirty alias from what a lookup returned (a number below -1). */
+export function dirtyIndex(found: number): number {
+  return DIRTY_TOP - found;
+}
+
 /** The remaining pairs of a single path, stored inline. */
 export class Tail {
   constructor(
@@ -75,9 +101,9 @@ function same(stored: unknown, value: unknown): boolean {
   return stored === value || (stored !== stored && value !== value);
 }
 
-/** Decodes a leaf (series id or ~id of an alias) into the series id; -1 for none. */
+/** Decodes a leaf into the series id (primary or alias), the leaf itself (dirty alias), or -1 for none. */
 function leafSid(leaf: number): number {
-  if (leaf === NONE) return -1;
+  if (leaf <= DIRTY_TOP) return leaf === NONE ? -1 : leaf;
   return leaf < 0 ? ~leaf : leaf;
 }
 
@@ -91,6 +117,10 @@ export class AttributeTrie {
     let tail: Tail | null = null;
     let t = 0;
     for (const key in attributes) {
+      // Own keys only (as sdk-metrics' Object.keys): an inherited key is not part of the set
+      // and its getter is never called. Inside for-in, V8 reduces this check to a map compare
+      // for objects walked through their enum cache (bench/micro/own-keys.mjs).
+      if (!hasOwn.call(attributes, key)) continue;
       const value = (attributes as Record<string, unknown>)[key];
       if (tail !== null) {
         if (key !== tail.keys[t] || (tail.rest[t] !== value && !same(tail.rest[t], value))) return -1;
@@ -139,7 +169,7 @@ export class AttributeTrie {
     let tail: Tail | null = null;
     let t = 0;
     for (const key in attributes) {
-      if (!keep(key)) continue;
+      if (!hasOwn.call(attributes, key) || !keep(key)) continue;
       const value = (attributes as Record<string, unknown>)[key];
       if (tail !== null) {
         if (key !== tail.keys[t] || (tail.rest[t] !== value && !same(tail.rest[t], value))) return -1;
@@ -228,10 +258,10 @@ export class AttributeTrie {
     return true;
   }
 
-  /** Removes every path (primary or alias) of the series for which `dead(sid)`; returns how many paths. */
-  remove(dead: (sid: number) => boolean): number {
+  /** Removes every path whose leaf is dead: `dead` gets what a lookup would return (a sid, or a dirty leaf). */
+  remove(dead: (found: number) => boolean): number {
     let removed = 0;
-    const isDead = (leaf: number) => leaf !== NONE && dead(leaf < 0 ? ~leaf : leaf);
+    const isDead = (leaf: number) => leaf !== NONE && dead(leafSid(leaf));
     const prune = (node: TrieNode): void => {
       node.lastValue = NO_VALUE;
       node.lastChild = undefined;

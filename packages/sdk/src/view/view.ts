@@ -8,7 +8,12 @@ import { type AggregationChoice, parseAggregationOption } from '../aggregate/agg
 import type { InstrumentType } from '../common/enums.js';
 import { ErrorCode, FastMeterConfigError } from '../common/errors.js';
 import type { InstrumentDescriptor, InstrumentationScope, ViewOptions } from '../common/types.js';
+import { describeValue } from '../common/warnings.js';
+import { MAX_LEAF_ID } from '../intern/trie.js';
 import { type AttributeMapping, compileAttributesProcessors } from './attributes-processor.js';
+
+/** Series ids are trie leaves (below 2^29, see intern/trie.ts). */
+export const MAX_CARDINALITY_LIMIT = MAX_LEAF_ID;
 
 export interface CompiledView {
   readonly name: string | undefined;
@@ -54,8 +59,11 @@ export function compileView(options: ViewOptions): CompiledView {
     );
   }
   const limit = options.aggregationCardinalityLimit;
-  if (limit !== undefined && (typeof limit !== 'number' || Number.isNaN(limit))) {
-    throw new FastMeterConfigError(ErrorCode.INVALID_OPTION, `aggregationCardinalityLimit must be a number, got ${String(limit)}`);
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_CARDINALITY_LIMIT)) {
+    throw new FastMeterConfigError(
+      ErrorCode.INVALID_OPTION,
+      `a view's aggregationCardinalityLimit must be an integer from 1 to ${MAX_CARDINALITY_LIMIT}, got ${describeValue(limit)}`,
+    );
   }
   const aggregation = parseAggregationOption(options.aggregation);
   const attributes = compileAttributesProcessors(options.attributesProcessors);

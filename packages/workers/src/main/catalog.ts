@@ -22,6 +22,8 @@ import {
   S_INST,
   S_KEY,
   S_KEY_LEN,
+  S_FLAG_OVERFLOW,
+  S_FLAGS,
   S_OFF,
   S_STATE,
   SERIES_STRIDE,
@@ -76,6 +78,8 @@ export class MainSeries {
     /** Value-word offset of the series' block in every lane. */
     readonly off: number,
     readonly attributes: Attributes,
+    /** The instrument's overflow series: it feeds the main stream's one overflow series, never a per-thread set. */
+    readonly overflow: boolean,
   ) {}
 }
 
@@ -153,7 +157,8 @@ export class Catalog {
     const instrument = this.instruments[c[rec + S_INST]];
     if (instrument === undefined) return false; // an overflow series is ready just before its instrument
     const key = c[rec + S_KEY];
-    const series = new MainSeries(sid, instrument, c[rec + S_OFF], readAttributes(arena.slice(key, key + c[rec + S_KEY_LEN])));
+    const overflow = (c[rec + S_FLAGS] & S_FLAG_OVERFLOW) !== 0;
+    const series = new MainSeries(sid, instrument, c[rec + S_OFF], readAttributes(arena.slice(key, key + c[rec + S_KEY_LEN])), overflow);
     if (instrument.kind === KIND_HISTOGRAM) this.histograms.push(series);
     else if (instrument.kind === KIND_GAUGE) this.gauges.push(series);
     else this.sums.push(series);
@@ -162,7 +167,7 @@ export class Catalog {
 
   /** The handle data of `series` from thread `threadId` goes to. */
   handleFor(series: MainSeries, lane: number, threadAttribute: string | null, threadId: number): Bound {
-    if (threadAttribute === null) return (series.handle ??= bindAny(series.instrument.api, series.attributes));
+    if (threadAttribute === null || series.overflow) return (series.handle ??= bindAny(series.instrument.api, series.attributes));
     const handles = (series.laneHandles ??= []);
     let handle = handles[lane];
     if (handle === undefined) {

@@ -3,7 +3,7 @@
 // in shared memory (registry.ts) and caches the answer.
 import type { Attributes } from '@opentelemetry/api';
 import { ByteWriter, seriesHash, writeAttributes } from '../common/encode.js';
-import { AttributeTrie, type Warnings, describe, normalizeAttributes } from '@fastmeter/sdk/internal';
+import { AttributeTrie, type Warnings, describe, describeIssue, isOverflowSet, normalizeAttributes } from '@fastmeter/sdk/internal';
 import { BUSY, CLOSED, OVERFLOW, type Registry, type SharedInstrument } from '../shared/registry.js';
 
 const scratch = new ByteWriter();
@@ -55,12 +55,22 @@ export class LocalSeries {
       return this._drop(`reading the attributes threw: ${describe((err as Error)?.message ?? err)}`);
     }
     if (norm.issues.length > 0) {
-      this._warnings.warn(`attr:${this._name}`, `fastmeter: "${this._name}" in a worker: invalid attributes removed (${norm.issues.join(', ')})`);
+      const more = norm.issues.length > 1 ? ` (and ${norm.issues.length - 1} more)` : '';
+      this._warnings.warn(
+        `attr:${this._name}`,
+        `fastmeter: "${this._name}" in a worker: ${describeIssue(norm.issues[0], norm.issueKeys[0], NO_LIMITS)}${more}`,
+      );
     }
     const { keys, values, canonical } = norm;
     const canonicalKeys = canonical.map(i => keys[i]);
     const canonicalValues = canonical.map(i => values[i]);
     let off = this.trie.findPairs(canonicalKeys, canonicalValues);
+    if (off < 0 && isOverflowSet(keys, values)) {
+      // The caller's own { "otel.metric.overflow": true } is the instrument's one overflow series.
+      off = this.shared.overflowOff;
+      if (off < 0) return this._drop('no overflow series (shared memory full)');
+      this._insert(canonicalKeys, canonicalValues, off);
+    }
     if (off < 0) {
       const w = scratch.reset();
       writeAttributes(w, keys, values, canonical);
