@@ -45,6 +45,9 @@ export interface NormalizedAttributes {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Longest truncated string a cached dirty walk may hold (longer ones take the slow path every call). */
+const MAX_DIRTY_VALUE_LENGTH = 4096;
+
 /** Reads `raw` exactly once. Throws only what the caller's object throws (getters, proxies). */
 export function normalizeAttributes(raw: object, limits: AttributeLimits, keep: ((key: string) => boolean) | null = null): NormalizedAttributes {
   const walkKeys: string[] = [];
@@ -76,7 +79,11 @@ export function normalizeAttributes(raw: object, limits: AttributeLimits, keep: 
       clean = cacheable = false;
       continue;
     }
-    if (issues.length !== before) clean = false; // truncated: the walked value is not the stored one
+    if (issues.length !== before) {
+      clean = false; // truncated: the walked value is not the stored one
+      // A dirty alias keeps the walked (untruncated) value alive: only short ones are worth it.
+      if (typeof value !== 'string' || value.length > MAX_DIRTY_VALUE_LENGTH) cacheable = false;
+    }
     keys.push(key);
     values.push(accepted);
   }
