@@ -37,6 +37,9 @@ export class FakeWorker {
   connected = true;
   /** While true, messages to the worker are held (a worker that does not read: SIGSTOP, a busy loop). */
   paused = false;
+  /** While true, the worker's writes do not complete (the primary does not read its end of the channel). */
+  blocked = false;
+  private _blocked: (() => void)[] = [];
   private _held: unknown[] = [];
   private _listeners: { message: (m: unknown) => void; disconnect: () => void }[] = [];
   readonly sentToPrimary: unknown[] = [];
@@ -69,6 +72,11 @@ export class FakeWorker {
     return true;
   }
 
+  unblock(): void {
+    this.blocked = false;
+    for (const deliver of this._blocked.splice(0)) setImmediate(deliver);
+  }
+
   resume(): void {
     this.paused = false;
     const held = this._held.splice(0);
@@ -85,10 +93,12 @@ export class FakeWorker {
         }
         const m = copy(message, this.cluster.mode);
         this.sentToPrimary.push(m);
-        setImmediate(() => {
+        const deliver = () => {
           done(null);
           this.cluster.emit('message', this, m);
-        });
+        };
+        if (this.blocked) this._blocked.push(deliver);
+        else setImmediate(deliver);
       },
       listen: (message: (m: unknown) => void, disconnect: () => void) => {
         const entry = { message, disconnect };

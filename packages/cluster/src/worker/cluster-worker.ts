@@ -40,6 +40,8 @@ export interface ClusterWorkerOptions {
   onSync?: (info: ClusterSyncInfo) => void;
   /** @internal Tests: another channel than this process' IPC channel. */
   channel?: WorkerChannel | null;
+  /** @internal Tests: collections without data before a series id is released (default 300). */
+  releaseAfter?: number;
 }
 
 export interface ClusterSyncInfo {
@@ -127,7 +129,7 @@ export class ClusterWorker implements IMetricReader {
         maxSeries: intOption('ClusterWorker', options, 'maxSeries', 100_000, 1, 1 << 24),
         maxInstruments: intOption('ClusterWorker', options, 'maxInstruments', 1000, 1, 1 << 16),
         maxQueueBytes: this._maxQueueBytes,
-        releaseAfter: RELEASE_AFTER,
+        releaseAfter: intOption('ClusterWorker', options, 'releaseAfter', RELEASE_AFTER, 1, 0xfffe),
       },
       (key, message) => this._warnings.warn(key, message),
     );

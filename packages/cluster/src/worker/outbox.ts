@@ -428,13 +428,13 @@ interface HistogramValue {
   max?: number;
 }
 
-/** A generous estimate of a series definition's encoded size. */
+/** An estimate of a series definition's encoded size (exact for ASCII strings sent for the first time). */
 function definitionBytes(keys: readonly string[], values: readonly unknown[]): number {
   let n = 8;
   for (let i = 0; i < keys.length; i++) {
-    n += 4 + keys[i].length * 3;
+    n += 2 + keys[i].length;
     const v = values[i];
-    n += typeof v === 'string' ? 4 + v.length * 3 : Array.isArray(v) ? 4 + 12 * v.length : 10;
+    n += typeof v === 'string' ? 3 + v.length : Array.isArray(v) ? 4 + 10 * v.length : 10;
   }
   return n;
 }
