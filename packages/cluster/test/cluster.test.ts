@@ -6,12 +6,11 @@
 // its last sync that was written to the channel; what it recorded after that
 // sync is lost. Each worker logs its own tally at every sync (the exact content
 // of that sync), so the test knows both without trusting the library.
-import type { Worker } from 'node:cluster';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FastMeterProvider } from '@fastmeter/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ClusterMetrics, attachClusterMetrics } from '../src/index.js';
-import { Fleet, addTallies, request, until, waitFor } from './fleet.js';
+import { Fleet, killScenario, request, total, until, waitFor } from './fleet.js';
 import { TestReader } from './loopback.js';
 
 /** The primary's export in the workers' tally format, plus the gauge points. */
@@ -55,12 +54,6 @@ async function exported(reader: TestReader, by?: string) {
   return { tallies, gauges };
 }
 
-function total(tally: Record<string, number>, prefix: string): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(tally)) if (k.startsWith(prefix)) n += v;
-  return n;
-}
-
 let fleet: Fleet | undefined;
 let hub: ClusterMetrics | undefined;
 afterEach(async () => {
@@ -77,18 +70,14 @@ describe('a node:cluster fleet (real processes)', () => {
       const reader = new TestReader();
       const provider = new FastMeterProvider({ readers: [reader] });
       hub = attachClusterMetrics(provider);
-      const workers = await Promise.all([0, 1, 2, 3].map(i => fleet!.fork(i)));
       const OPS = 150_000;
-      const loads = new Map<Worker, Promise<unknown>>(workers.map(w => [w, request(w, { cmd: 'load', ops: OPS, batch: 300, pauseMs: 1 }, 'loaded', 120_000)]));
-
       // Scrape all along: cumulative totals never go backwards, across the kill and the restart.
       let scraping = true;
-      let previous = { requests: 0, count: 0 };
       let scrapes = 0;
-      const scraper = (async () => {
+      const scraper = async () => {
+        let previous = { requests: 0, count: 0 };
         while (scraping) {
-          const { tallies } = await exported(reader);
-          const t = tallies.get('') ?? {};
+          const t = (await exported(reader)).tallies.get('') ?? {};
           const now = { requests: total(t, 'requests|'), count: total(t, 'latency.count|') };
           expect(now.requests).toBeGreaterThanOrEqual(previous.requests);
           expect(now.count).toBeGreaterThanOrEqual(previous.count);
@@ -96,46 +85,22 @@ describe('a node:cluster fleet (real processes)', () => {
           scrapes++;
           await sleep(50);
         }
-      })();
-
-      // SIGKILL worker 2 once it has sent a few syncs, well before it finishes.
-      const victim = workers[2];
-      const victimPid = victim.process.pid as number;
-      await until(() => (hub!.stats().workers.find(w => w.pid === victimPid)?.lastSeq ?? 0) >= 4 || undefined, 'syncs from worker 2');
-      victim.process.kill('SIGKILL');
-      loads.delete(victim);
-      await waitFor(victim, 'exit', 10_000);
-      const replacement = await fleet.fork(4);
-      loads.set(replacement, request(replacement, { cmd: 'load', ops: OPS, batch: 300, pauseMs: 1 }, 'loaded', 120_000));
-      await Promise.all(loads.values());
-      const survivors = [...loads.keys()];
-
-      // Gauges: the last value applied wins. Set one per worker, in turn, each flushed before the next.
-      for (const [k, w] of survivors.entries()) await request(w, { cmd: 'gauge', value: 7_000_000 + k }, 'gauged');
-      const done = await Promise.all(survivors.map(w => request(w, { cmd: 'finish' }, 'done')));
-      scraping = false;
-      await scraper;
-
-      // What the killed worker kept: its tally at the last sync the primary applied.
-      const gone = await until(() => hub!.stats().exitedWorkers.find(w => w.pid === victimPid), 'the killed worker to be released');
-      const log = fleet.log(victimPid);
-      const kept = log.find(line => line.seq === gone.lastSeq && line.session === gone.session);
-      expect(kept, `the killed worker logged sync ${gone.lastSeq}`).toBeDefined();
-      // Everything it had written to the channel arrived (a sync logged as written by a later sync).
-      expect(gone.lastSeq).toBeGreaterThanOrEqual(Math.max(...log.map(l => l.written)));
+      };
+      const scraping$ = scraper();
+      const { expected, gauge, kept, log, lastSeq } = await killScenario(fleet, hub, OPS).finally(() => (scraping = false));
+      await scraping$;
+      // Everything the killed worker had written to the channel arrived (a sync logged as written by a later sync).
+      expect(lastSeq).toBeGreaterThanOrEqual(Math.max(...log.map(l => l.written)));
       // It was killed mid-load: part of what it recorded never reached a sync.
-      expect(total(kept!.tally, 'latency.count|')).toBeLessThan(OPS);
-      expect(total(kept!.tally, 'latency.count|')).toBeGreaterThan(0);
+      expect(total(kept.tally, 'latency.count|')).toBeLessThan(OPS);
+      expect(total(kept.tally, 'latency.count|')).toBeGreaterThan(0);
 
-      const expected: Record<string, number> = {};
-      for (const d of done) addTallies(expected, d.tally);
-      addTallies(expected, kept!.tally);
       const { tallies, gauges } = await exported(reader);
       const got = tallies.get('') ?? {};
       expect(Object.keys(got).length).toBeGreaterThan(40); // 20 request series, 5 routes × (inflight, count, sum, buckets)
       expect(got).toEqual(expected);
-      expect(total(got, 'latency.count|')).toBe(4 * OPS + total(kept!.tally, 'latency.count|'));
-      expect(gauges.get('')).toBe(7_000_000 + survivors.length - 1);
+      expect(total(got, 'latency.count|')).toBe(4 * OPS + total(kept.tally, 'latency.count|'));
+      expect(gauges.get('')).toBe(gauge);
       expect(scrapes).toBeGreaterThan(3);
       const stats = hub.stats();
       expect(stats.dropped).toEqual({ queue_full: 0, instrument_limit: 0, unsupported: 0, series_limit: 0, refused: 0, malformed: 0 });
