@@ -2,9 +2,10 @@
 // loopback.ts; the same with real processes is cluster.test.ts): one series per
 // instrument and attribute set across workers, exact totals for every kind.
 import { ValueType } from '@opentelemetry/api';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { AggregationType } from '@fastmeter/sdk';
 import { describe, expect, it } from 'vitest';
-import type { ClusterSyncInfo } from '../src/index.js';
+import { ClusterWorker, type ClusterSyncInfo } from '../src/index.js';
 import { points, primary, settle, workerProvider } from './loopback.js';
 
 async function flushAll(...workers: { clusterWorker: { forceFlush(): Promise<void> } }[]) {
@@ -216,5 +217,36 @@ describe('merging workers into the primary', () => {
     await flushAll(w);
     expect(hub.stats().dropped.refused).toBe(1);
     expect((await points(reader, 'h')).map(([, v]) => v.count)).toEqual([0]);
+  });
+
+  it("a worker on sdk-metrics' MeterProvider (no read seam: the MetricData path) merges the same, exactly", async () => {
+    const { fake, reader } = primary();
+    const fm = workerProvider(fake.fork());
+    const clusterWorker = new ClusterWorker({ intervalMs: 60_000, channel: fake.fork().channel() });
+    const sdk = new MeterProvider({ readers: [clusterWorker as never] });
+    for (const meter of [fm.meter, sdk.getMeter('app', '1.0.0')]) {
+      meter.createCounter('c', { valueType: ValueType.INT }).add(3, { k: 'v' });
+      meter.createUpDownCounter('u').add(-2.5);
+      meter.createHistogram('h', { advice: { explicitBucketBoundaries: [10] } }).record(4, { k: 'v' });
+      meter.createGauge('g').record(8);
+      meter.createObservableGauge('og').addCallback(r => r.observe(1, { o: 1 }));
+    }
+    await flushAll(fm, { clusterWorker });
+    expect(await points(reader, 'c')).toEqual([[{ k: 'v' }, 6]]);
+    expect(await points(reader, 'u')).toEqual([[{}, -5]]);
+    expect(await points(reader, 'h')).toEqual([[{ k: 'v' }, { count: 2, sum: 8, min: 4, max: 4, buckets: { boundaries: [10], counts: [2, 0] } }]]);
+    expect(await points(reader, 'g')).toEqual([[{}, 8]]);
+    expect(await points(reader, 'og')).toEqual([[{ o: 1 }, 1]]);
+    // collect() on the reader returns the collection, and what it returned also reaches the primary.
+    sdk.getMeter('app', '1.0.0').createCounter('c', { valueType: ValueType.INT }).add(1, { k: 'v' });
+    fm.meter.createCounter('c', { valueType: ValueType.INT }).add(1, { k: 'v' });
+    for (const r of [clusterWorker, fm.clusterWorker]) {
+      const { resourceMetrics } = await r.collect();
+      const c = resourceMetrics.scopeMetrics[0].metrics.find(m => m.descriptor.name === 'c');
+      expect(c?.dataPoints.map(p => [p.attributes, p.value])).toEqual([[{ k: 'v' }, 1]]);
+    }
+    await flushAll(fm, { clusterWorker });
+    expect(await points(reader, 'c')).toEqual([[{ k: 'v' }, 8]]);
+    await sdk.shutdown();
   });
 });

@@ -16,10 +16,11 @@ import {
   type MetricCollectOptions,
   type MetricProducer,
 } from '@fastmeter/sdk';
-import { Warnings } from '@fastmeter/sdk/internal';
+import { type ReadSeam, Warnings, readSeamOf } from '@fastmeter/sdk/internal';
 import { MESSAGE_TYPE, PROTOCOL_VERSION, type SyncMessage, isClusterMessage } from '../protocol/messages.js';
 import { Writer } from '../protocol/wire.js';
 import { type WorkerChannel, clusterChannel } from './channel.js';
+import { MetricDataCollector, SeamCollector } from './collections.js';
 import { Outbox } from './outbox.js';
 import { intOption } from '../options.js';
 
@@ -98,6 +99,9 @@ export class ClusterWorker implements IMetricReader {
   private readonly _channelOption: WorkerChannel | null | undefined;
   private _channel: WorkerChannel | null = null;
   private _producer: MetricProducer | null = null;
+  /** FastMeterProvider's columnar read path, when the provider has one (else reader.collect()'s objects). */
+  private _seam: ReadSeam | null = null;
+  private _collector: SeamCollector | MetricDataCollector | null = null;
   private _unlisten: (() => void) | null = null;
   private _timer: ReturnType<typeof setInterval> | null = null;
   private _session = 0;
@@ -142,6 +146,9 @@ export class ClusterWorker implements IMetricReader {
       throw new FastMeterConfigError(ErrorCode.INVALID_READER, 'ClusterWorker: a reader can be registered with one MeterProvider only');
     }
     this._producer = producer;
+    const seam = readSeamOf(producer);
+    this._collector = seam !== undefined ? new SeamCollector(seam) : new MetricDataCollector();
+    this._seam = seam ?? null;
     this._channel = this._channelOption !== undefined ? this._channelOption : clusterChannel();
     if (this._channel === null) {
       diag.warn(
@@ -170,7 +177,7 @@ export class ClusterWorker implements IMetricReader {
   /** Collects now; what it returns is also sent to the primary (nothing collected here is lost to it). */
   collect(options?: MetricCollectOptions): Promise<CollectionResult> {
     if (this._producer === null) return Promise.reject(new Error('ClusterWorker: not registered with a MeterProvider yet'));
-    return this._enqueue(0, options?.timeoutMillis);
+    return this._enqueue(0, options?.timeoutMillis, undefined, true) as Promise<CollectionResult>;
   }
 
   /** Sends everything recorded so far and resolves once it is written to the channel (or after `timeoutMillis`, default 30 s). */
@@ -224,26 +231,39 @@ export class ClusterWorker implements IMetricReader {
     );
   }
 
-  private _enqueue(flush: number, timeoutMillis: number | undefined, started?: () => void): Promise<CollectionResult> {
+  private _enqueue(flush: number, timeoutMillis: number | undefined, started?: () => void, wantResult = false): Promise<CollectionResult | undefined> {
     const run = async () => {
       started?.();
-      return this._cycle(flush, timeoutMillis);
+      return this._cycle(flush, timeoutMillis, wantResult);
     };
     const result = this._chain.then(run, run);
     this._chain = result.catch(() => {});
     return result;
   }
 
-  private async _cycle(flush: number, timeoutMillis: number | undefined): Promise<CollectionResult> {
-    const producer = this._producer as MetricProducer;
+  /** One collection into the outbox, then a sync message if the channel takes one. The CollectionResult only when asked for. */
+  private async _cycle(flush: number, timeoutMillis: number | undefined, wantResult: boolean): Promise<CollectionResult | undefined> {
     // A callback that never settles must not stall the worker's syncs.
-    const result = await producer.collect({ timeoutMillis: timeoutMillis ?? Math.max(this._intervalMs, 1000) });
-    if (result.errors.length > 0) {
-      this._warnings.warn('collect-errors', `fastmeter cluster: collection reported ${result.errors.length} error(s): ${String(result.errors[0])}`);
+    const timeout = timeoutMillis ?? Math.max(this._intervalMs, 1000);
+    let result: CollectionResult | undefined;
+    const seam = this._seam;
+    if (seam !== null) {
+      const collectionMs = Date.now();
+      const collection = await seam.begin(collectionMs, timeout);
+      this._reportErrors(collection.errors);
+      const resourceMetrics = (this._collector as SeamCollector).absorb(this._outbox, collection, wantResult);
+      if (resourceMetrics !== undefined) result = { resourceMetrics, errors: collection.errors };
+    } else {
+      result = await (this._producer as MetricProducer).collect({ timeoutMillis: timeout });
+      this._reportErrors(result.errors);
+      (this._collector as MetricDataCollector).absorb(this._outbox, result.resourceMetrics);
     }
-    this._outbox.absorb(result.resourceMetrics);
     this._send(flush);
     return result;
+  }
+
+  private _reportErrors(errors: readonly unknown[]): void {
+    if (errors.length > 0) this._warnings.warn('collect-errors', `fastmeter cluster: collection reported ${errors.length} error(s): ${String(errors[0])}`);
   }
 
   private _send(flush: number): void {
@@ -355,6 +375,7 @@ export class ClusterWorker implements IMetricReader {
     this._timer = null;
     this._unlisten?.();
     this._unlisten = null;
+    if (this._collector instanceof SeamCollector) this._collector.close();
     this._release(true);
     for (const resolve of this._welcomeWaiters.splice(0)) resolve();
   }

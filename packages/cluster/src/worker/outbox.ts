@@ -12,9 +12,8 @@
 // of series, not by time; only the definitions of new series grow it, and they
 // are refused (dropped, counted) past `maxQueueBytes`.
 import type { Attributes } from '@opentelemetry/api';
-import { DataPointType, type MetricData, type ResourceMetrics, type ScopeMetrics } from '@fastmeter/sdk';
 import { AttributeTrie } from '@fastmeter/sdk/internal';
-import { DropCause, Kind } from '../protocol/messages.js';
+import { type DropCause, Kind } from '../protocol/messages.js';
 import { StringTable, writeAttributes } from '../protocol/sync.js';
 import type { Writer } from '../protocol/wire.js';
 
@@ -45,6 +44,17 @@ export class WorkerInstrument {
   ) {}
 }
 
+/** What makes two workers' instruments one instrument of the primary. `kind` null: not mergeable. */
+export interface InstrumentIdentity {
+  readonly scope: { readonly name: string; readonly version: string; readonly schemaUrl: string };
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly valueType: number;
+  readonly kind: Kind | null;
+  readonly boundaries: readonly number[];
+}
+
 export interface OutboxLimits {
   maxSeries: number;
   maxInstruments: number;
@@ -62,7 +72,6 @@ export interface EncodeResult {
 
 export class Outbox {
   readonly instruments: WorkerInstrument[] = [];
-  private readonly _byDescriptor = new WeakMap<object, WorkerInstrument | null>();
   private readonly _byKey = new Map<string, WorkerInstrument>();
   private _strings = new StringTable();
   // Per series id:
@@ -98,127 +107,35 @@ export class Outbox {
     return this._dirtyCount > 0 || this._forgets.length > 0;
   }
 
-  // ---- absorbing a collection -------------------------------------------------------------
+  // ---- what collections feed in (see collections.ts) ---------------------------------------
 
-  absorb(resourceMetrics: ResourceMetrics): void {
-    for (const scopeMetrics of resourceMetrics.scopeMetrics) {
-      for (const metric of scopeMetrics.metrics) this._absorbMetric(scopeMetrics, metric);
-    }
-    this._age();
-  }
-
-  private _absorbMetric(scopeMetrics: ScopeMetrics, metric: MetricData): void {
-    const inst = this._instrumentFor(scopeMetrics, metric);
-    if (inst === null) {
-      this._drop(
-        metric.dataPoints.length > 0 && metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ? DropCause.UNSUPPORTED : DropCause.INSTRUMENT_LIMIT,
-        metric.dataPoints.length,
+  /** The instrument of this identity; null past maxInstruments or for an aggregation the primary cannot merge. */
+  instrument(id: InstrumentIdentity): WorkerInstrument | null {
+    if (id.kind === null) {
+      this._warn(
+        `unsupported:${id.name}`,
+        `fastmeter cluster: "${id.name}" has an exponential histogram aggregation, which the primary cannot merge yet; its data stays in this worker (use explicit buckets for clustered histograms)`,
       );
-      return;
+      return null;
     }
-    const points = metric.dataPoints as { attributes: Attributes; value: unknown }[];
-    for (let i = 0; i < points.length; i++) {
-      const point = points[i];
-      const sid = this._seriesFor(inst, point.attributes);
-      if (sid < 0) {
-        this._drop(DropCause.QUEUE_FULL, 1);
-        continue;
-      }
-      this._idle[sid] = 0;
-      switch (inst.kind) {
-        case Kind.GAUGE:
-          this._value[sid] = point.value as number;
-          this._markDirty(sid);
-          break;
-        case Kind.HISTOGRAM:
-          this._mergeHistogram(sid, inst, point.value as HistogramValue);
-          break;
-        default:
-          this._value[sid] += point.value as number;
-          this._markDirty(sid);
-      }
+    const key = [id.scope.name, id.scope.version, id.scope.schemaUrl, id.name, id.kind, id.unit, id.valueType, id.boundaries.join(',')].join('\u0000');
+    let inst = this._byKey.get(key);
+    if (inst !== undefined) return inst;
+    if (this.instruments.length >= this._limits.maxInstruments) {
+      this._warn(
+        'instrument-limit',
+        `fastmeter cluster: more than ${this._limits.maxInstruments} instruments (maxInstruments); "${id.name}" is not sent to the primary`,
+      );
+      return null;
     }
-  }
-
-  private _markDirty(sid: number): void {
-    if (this._dirty[sid] === 0) {
-      this._dirty[sid] = 1;
-      this._dirtyCount++;
-    }
-  }
-
-  private _mergeHistogram(sid: number, inst: WorkerInstrument, h: HistogramValue): void {
-    const counts = h.buckets.counts;
-    if (!(h.count > 0) || counts.length !== inst.boundaries.length + 1) return;
-    let block = this._hist[sid];
-    if (block === null || block === undefined) {
-      block = new Float64Array(H_BUCKETS + counts.length);
-      block[H_MIN] = Number.POSITIVE_INFINITY;
-      block[H_MAX] = Number.NEGATIVE_INFINITY;
-      this._hist[sid] = block;
-    }
-    block[H_COUNT] += h.count;
-    block[H_SUM] += h.sum ?? 0;
-    if (h.min !== undefined && h.min < block[H_MIN]) block[H_MIN] = h.min;
-    if (h.max !== undefined && h.max > block[H_MAX]) block[H_MAX] = h.max;
-    for (let i = 0; i < counts.length; i++) block[H_BUCKETS + i] += counts[i];
-    this._markDirty(sid);
-  }
-
-  private _drop(cause: DropCause, n: number): void {
-    if (n <= 0) return;
-    this.drops[cause] = (this.drops[cause] ?? 0) + n;
-    this.totals.dropped += n;
-  }
-
-  private _instrumentFor(scopeMetrics: ScopeMetrics, metric: MetricData): WorkerInstrument | null {
-    const cached = this._byDescriptor.get(metric.descriptor);
-    if (cached !== undefined) return cached;
-    let kind: Kind;
-    let boundaries: readonly number[] = [];
-    switch (metric.dataPointType) {
-      case DataPointType.SUM:
-        kind = metric.isMonotonic ? Kind.COUNTER : Kind.UP_DOWN_COUNTER;
-        break;
-      case DataPointType.GAUGE:
-        kind = Kind.GAUGE;
-        break;
-      case DataPointType.HISTOGRAM: {
-        kind = Kind.HISTOGRAM;
-        const first = metric.dataPoints[0];
-        if (first === undefined) return null; // not cached: the next collection has points
-        boundaries = [...first.value.buckets.boundaries];
-        break;
-      }
-      default:
-        this._warn(
-          `unsupported:${metric.descriptor.name}`,
-          `fastmeter cluster: "${metric.descriptor.name}" has an exponential histogram aggregation, which the primary cannot merge yet; its data stays in this worker (use explicit buckets for clustered histograms)`,
-        );
-        this._byDescriptor.set(metric.descriptor, null);
-        return null;
-    }
-    const scope = { name: scopeMetrics.scope.name, version: scopeMetrics.scope.version ?? '', schemaUrl: scopeMetrics.scope.schemaUrl ?? '' };
-    const d = metric.descriptor;
-    const key = [scope.name, scope.version, scope.schemaUrl, d.name, kind, d.unit, d.valueType, boundaries.join(',')].join('\u0000');
-    let inst = this._byKey.get(key) ?? null;
-    if (inst === null) {
-      if (this.instruments.length >= this._limits.maxInstruments) {
-        this._warn(
-          'instrument-limit',
-          `fastmeter cluster: more than ${this._limits.maxInstruments} instruments (maxInstruments); "${d.name}" is not sent to the primary`,
-        );
-        return null; // not cached: counted per collection
-      }
-      inst = new WorkerInstrument(this.instruments.length, kind, scope, d.name, d.description, d.unit, d.valueType, boundaries);
-      this.instruments.push(inst);
-      this._byKey.set(key, inst);
-    }
-    this._byDescriptor.set(metric.descriptor, inst);
+    inst = new WorkerInstrument(this.instruments.length, id.kind, id.scope, id.name, id.description, id.unit, id.valueType, id.boundaries);
+    this.instruments.push(inst);
+    this._byKey.set(key, inst);
     return inst;
   }
 
-  private _seriesFor(inst: WorkerInstrument, attributes: Attributes): number {
+  /** The series id of an attribute set, by its object (the MetricData path). */
+  seriesOf(inst: WorkerInstrument, attributes: Attributes): number {
     const found = inst.trie.find(attributes);
     if (found >= 0) return found;
     const keys: string[] = [];
@@ -227,6 +144,16 @@ export class Outbox {
       keys.push(key);
       values.push(attributes[key]);
     }
+    return this.seriesFor(inst, keys, values);
+  }
+
+  /**
+   * The series id of an attribute set given as pairs (the read seam announces them so), created
+   * if new; the instrument's overflow series past maxSeries; -1 when refused (queue full).
+   */
+  seriesFor(inst: WorkerInstrument, keys: readonly string[], values: readonly unknown[]): number {
+    const found = inst.trie.findPairs(keys, values);
+    if (found >= 0) return found;
     const isOverflow = keys.length === 1 && keys[0] === OVERFLOW_KEYS[0] && values[0] === true;
     if (!isOverflow && this.series >= this._limits.maxSeries) {
       this.totals.overflowed++;
@@ -251,6 +178,57 @@ export class Outbox {
     const sid = this._create(inst, keys, values);
     if (isOverflow) inst.overflowSid = sid;
     return sid;
+  }
+
+  addSum(sid: number, value: number): void {
+    this._idle[sid] = 0;
+    this._value[sid] += value;
+    this._markDirty(sid);
+  }
+
+  setGauge(sid: number, value: number): void {
+    this._idle[sid] = 0;
+    this._value[sid] = value;
+    this._markDirty(sid);
+  }
+
+  /** Adds one interval of a histogram: `counts[offset .. offset + buckets)`; min/max NaN when not recorded. */
+  mergeHistogram(sid: number, counts: ArrayLike<number>, offset: number, count: number, sum: number, min: number, max: number): void {
+    this._idle[sid] = 0;
+    if (!(count > 0)) return;
+    const inst = this.instruments[this._inst[sid]];
+    const buckets = inst.boundaries.length + 1;
+    let block = this._hist[sid];
+    if (block === null || block === undefined) {
+      block = new Float64Array(H_BUCKETS + buckets);
+      block[H_MIN] = Number.POSITIVE_INFINITY;
+      block[H_MAX] = Number.NEGATIVE_INFINITY;
+      this._hist[sid] = block;
+    }
+    block[H_COUNT] += count;
+    block[H_SUM] += sum;
+    if (min < block[H_MIN]) block[H_MIN] = min;
+    if (max > block[H_MAX]) block[H_MAX] = max;
+    for (let i = 0; i < buckets; i++) block[H_BUCKETS + i] += counts[offset + i];
+    this._markDirty(sid);
+  }
+
+  drop(cause: DropCause, n: number): void {
+    if (n <= 0) return;
+    this.drops[cause] = (this.drops[cause] ?? 0) + n;
+    this.totals.dropped += n;
+  }
+
+  /** After each collection: series idle for `releaseAfter` collections give their ids back (the primary forgets them). */
+  endCollection(): void {
+    this._age();
+  }
+
+  private _markDirty(sid: number): void {
+    if (this._dirty[sid] === 0) {
+      this._dirty[sid] = 1;
+      this._dirtyCount++;
+    }
   }
 
   private _create(inst: WorkerInstrument, keys: readonly string[], values: readonly unknown[]): number {
@@ -280,7 +258,6 @@ export class Outbox {
     this._value = grow(this._value, cap);
   }
 
-  /** Series idle for `releaseAfter` collections give their ids back; the primary is told to forget them. */
   private _age(): void {
     const limit = this._limits.releaseAfter;
     let dead: Set<number> | null = null;
@@ -418,14 +395,6 @@ export class Outbox {
     }
     this.pendingDefinitionBytes = bytes;
   }
-}
-
-interface HistogramValue {
-  buckets: { boundaries: readonly number[]; counts: readonly number[] };
-  count: number;
-  sum?: number;
-  min?: number;
-  max?: number;
 }
 
 /** An estimate of a series definition's encoded size (exact for ASCII strings sent for the first time). */
