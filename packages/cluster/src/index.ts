@@ -1,10 +1,5 @@
-export { ClusterWorker, type ClusterSyncInfo, type ClusterWorkerOptions, type ClusterWorkerStats } from './worker/cluster-worker.js';
-export {
-  attachClusterMetrics,
-  type ClusterFlushResult,
-  type ClusterMetrics,
-  type ClusterMetricsOptions,
-  type ClusterMetricsStats,
-  type ClusterWorkerInfo,
-} from './primary/attach.js';
+export { ClusterWorker } from './worker/cluster-worker.js';
+export type { ClusterSyncInfo, ClusterWorkerOptions, ClusterWorkerStats } from './worker/api.js';
+export { attachClusterMetrics } from './primary/attach.js';
+export type { ClusterFlushResult, ClusterMetrics, ClusterMetricsOptions, ClusterMetricsStats, ClusterWorkerInfo } from './primary/api.js';
 export { DropCause } from './protocol/messages.js';

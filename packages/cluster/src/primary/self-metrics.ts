@@ -3,7 +3,7 @@
 // plain counters at collect time: nothing is recorded per message.
 import { ValueType } from '@opentelemetry/api';
 import type { FastMeterProvider } from '@fastmeter/sdk';
-import type { ClusterMetricsStats } from './attach.js';
+import type { ClusterMetricsStats } from './api.js';
 
 const METER = 'fastmeter';
 
