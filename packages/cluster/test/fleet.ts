@@ -133,7 +133,10 @@ export async function killScenario(fleet: Fleet, hub: ClusterMetrics, ops: numbe
   // SIGKILL worker 2 once it has sent a few syncs, well before it finishes.
   const victim = workers[2];
   const victimPid = victim.process.pid as number;
-  await until(() => ((hub.stats().workers.find(w => w.pid === victimPid)?.lastSeq ?? 0) >= 4 ? true : undefined), 'syncs from worker 2');
+  const session = () => hub.stats().workers.find(w => w.pid === victimPid);
+  // Its first sync with data (series defined), then a few more: well into its load.
+  const first = await until(() => ((session()?.series ?? 0) > 0 ? session()?.lastSeq : undefined), 'data from worker 2');
+  await until(() => ((session()?.lastSeq ?? 0) >= first + 3 ? true : undefined), 'more syncs from worker 2');
   victim.process.kill('SIGKILL');
   loads.get(victim)?.catch(() => {}); // it never finishes
   loads.delete(victim);
