@@ -249,4 +249,19 @@ describe('merging workers into the primary', () => {
     expect(await points(reader, 'c')).toEqual([[{ k: 'v' }, 8]]);
     await sdk.shutdown();
   });
+
+  it("a worker's own self-metrics (meter fastmeter) stay in the worker; the primary's are its own", async () => {
+    const { fake, reader } = primary({}, { selfMetrics: true });
+    const w = workerProvider(fake.fork(), {}, { selfMetrics: true });
+    w.meter.createCounter('c').add(1, { a: 'b' });
+    await flushAll(w);
+    const { resourceMetrics, errors } = await reader.collect();
+    expect(errors).toEqual([]);
+    const self = resourceMetrics.scopeMetrics.filter(s => s.scope.name === 'fastmeter');
+    expect(self).toHaveLength(1);
+    const names = self[0].metrics.map(m => m.descriptor.name);
+    expect(new Set(names).size).toBe(names.length);
+    // The primary's own count: the one series it created for the worker's counter.
+    expect(self[0].metrics.find(m => m.descriptor.name === 'fastmeter.series.created')?.dataPoints[0].value).toBe(1);
+  });
 });

@@ -14,7 +14,11 @@ export interface ClusterWorkerOptions {
    * is lost) and new series are dropped (counted). Default 8 MiB.
    */
   maxQueueBytes?: number;
-  /** Called right after each sync message was handed to the IPC channel, in the turn of the collection whose data it carries. */
+  /**
+   * Called for each sync message right before it is handed to the IPC channel, in the turn of
+   * the collection whose data it carries: a log written here is complete for every message the
+   * primary can receive, even when the process is killed right after.
+   */
   onSync?: (info: ClusterSyncInfo) => void;
   /** @internal Tests: another channel than this process' IPC channel. */
   channel?: WorkerChannel | null;

@@ -245,6 +245,15 @@ export class ClusterWorker implements IMetricReader {
     outbox.inFlightBytes += bytes;
     this._bytesSent += bytes;
     const session = this._session;
+    if (this._onSync !== undefined) {
+      // Before the hand-off: whatever it logs exists whenever the primary got the message, even
+      // when this process is killed right after the write.
+      try {
+        this._onSync({ seq, session, bytes, values: encoded.values, definitions: encoded.definitions, flush: flush !== 0 });
+      } catch (err) {
+        this._warnings.warn('on-sync', `fastmeter cluster: onSync threw: ${String(err)}`);
+      }
+    }
     channel.send(message, err => {
       outbox.inFlightBytes -= bytes;
       if (err !== null) {
@@ -254,13 +263,6 @@ export class ClusterWorker implements IMetricReader {
       if (session === this._session && seq > this._written) this._written = seq;
       this._release();
     });
-    if (this._onSync !== undefined) {
-      try {
-        this._onSync({ seq, session, bytes, values: encoded.values, definitions: encoded.definitions, flush: flush !== 0 });
-      } catch (err) {
-        this._warnings.warn('on-sync', `fastmeter cluster: onSync threw: ${String(err)}`);
-      }
-    }
   }
 
   // ---- the conversation with the primary ----------------------------------------------------

@@ -13,6 +13,9 @@ import type { AggregationSpec, ReadSeam, SeamCollection, SeamStream } from '@fas
 import { DropCause, Kind } from '../protocol/messages.js';
 import type { InstrumentIdentity, Outbox, WorkerInstrument } from './outbox.js';
 
+/** The SDK's self-metrics meter: a worker's describe that process and would collide with the primary's own. */
+const SELF_METER = 'fastmeter';
+
 /** What the worker knows about one stream of its provider. */
 class StreamState {
   /** undefined: not resolved yet; null: not sent (limit, unsupported). */
@@ -68,6 +71,7 @@ export class SeamCollector {
         const snapshot = this._seam.snapshot(stream, collection.collectionMs);
         if (snapshot === undefined) continue;
         if (asMetricData) metrics.push(this._seam.toMetricData(stream, snapshot, this._seam.attributes(stream), endTime));
+        if (scope.name === SELF_METER) continue;
         const state = this._state(stream);
         if (state.inst === undefined) state.inst = outbox.instrument(identityOfStream(scope, stream));
         const inst = state.inst;
@@ -156,6 +160,7 @@ export class MetricDataCollector {
 
   absorb(outbox: Outbox, resourceMetrics: ResourceMetrics): void {
     for (const scopeMetrics of resourceMetrics.scopeMetrics) {
+      if (scopeMetrics.scope.name === SELF_METER) continue;
       for (const metric of scopeMetrics.metrics) this._metric(outbox, scopeMetrics, metric);
     }
     outbox.endCollection();
