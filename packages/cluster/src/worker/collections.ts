@@ -8,7 +8,7 @@
 // - any other MeterProvider (sdk-metrics'): the MetricData objects of
 //   reader.collect(), each point's attributes looked up in a trie.
 import type { Attributes } from '@opentelemetry/api';
-import { DataPointType, type MetricData, type ResourceMetrics, type ScopeMetrics } from '@fastmeter/sdk';
+import { DataPointType, type MetricData, type MetricDescriptor, type ResourceMetrics, type ScopeMetrics } from '@fastmeter/sdk';
 import type { AggregationSpec, ReadSeam, SeamCollection, SeamStream } from '@fastmeter/sdk/internal';
 import { DropCause, Kind } from '../protocol/messages.js';
 import type { InstrumentIdentity, Outbox, WorkerInstrument } from './outbox.js';
@@ -131,26 +131,26 @@ function millisToHrTime(ms: number): [number, number] {
   return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
 }
 
-function identityOfStream(scope: { name: string; version?: string; schemaUrl?: string }, stream: SeamStream): InstrumentIdentity {
+function identityOfStream(scope: Scope, stream: SeamStream): InstrumentIdentity {
   const spec: AggregationSpec = stream.spec;
-  const d = stream.descriptor;
+  let kind: Kind | null = null;
+  if (spec.kind === 'sum') kind = spec.monotonic ? Kind.COUNTER : Kind.UP_DOWN_COUNTER;
+  else if (spec.kind === 'lastValue') kind = Kind.GAUGE;
+  else if (spec.kind === 'histogram') kind = Kind.HISTOGRAM;
+  return identity(scope, stream.descriptor, kind, spec.kind === 'histogram' ? spec.boundaries : []);
+}
+
+type Scope = { name: string; version?: string; schemaUrl?: string };
+
+function identity(scope: Scope, d: MetricDescriptor, kind: Kind | null, boundaries: readonly number[]): InstrumentIdentity {
   return {
     scope: { name: scope.name, version: scope.version ?? '', schemaUrl: scope.schemaUrl ?? '' },
     name: d.name,
     description: d.description,
     unit: d.unit,
     valueType: d.valueType,
-    kind:
-      spec.kind === 'sum'
-        ? spec.monotonic
-          ? Kind.COUNTER
-          : Kind.UP_DOWN_COUNTER
-        : spec.kind === 'lastValue'
-          ? Kind.GAUGE
-          : spec.kind === 'histogram'
-            ? Kind.HISTOGRAM
-            : null,
-    boundaries: spec.kind === 'histogram' ? spec.boundaries : [],
+    kind,
+    boundaries,
   };
 }
 
@@ -201,7 +201,6 @@ export class MetricDataCollector {
 }
 
 function identityOfMetric(scopeMetrics: ScopeMetrics, metric: MetricData): InstrumentIdentity | null {
-  const d = metric.descriptor;
   let kind: Kind | null = null;
   let boundaries: readonly number[] = [];
   switch (metric.dataPointType) {
@@ -219,14 +218,5 @@ function identityOfMetric(scopeMetrics: ScopeMetrics, metric: MetricData): Instr
       break;
     }
   }
-  const scope = scopeMetrics.scope;
-  return {
-    scope: { name: scope.name, version: scope.version ?? '', schemaUrl: scope.schemaUrl ?? '' },
-    name: d.name,
-    description: d.description,
-    unit: d.unit,
-    valueType: d.valueType,
-    kind,
-    boundaries,
-  };
+  return identity(scopeMetrics.scope, metric.descriptor, kind, boundaries);
 }
