@@ -50,6 +50,8 @@ export interface DashboardOptions {
   log?: ((line: string) => void) | null;
   /** Time source (default Date.now). */
   clock?: () => number;
+  /** Pages connected at once (default 32); further WebSocket connections get 503. */
+  maxClients?: number;
 }
 
 export interface RunningDashboard {
@@ -105,6 +107,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
   });
   const maxFps = Math.min(60, Math.max(1, options.maxFps ?? 60));
   const resolutionMs = options.resolutionMs ?? 1000;
+  const maxClients = options.maxClients ?? 32;
   const clock = options.clock ?? Date.now;
   const gate = new Gate(options.token, loopback);
   const assets = await loadAssets();
@@ -145,11 +148,13 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     for (const s of sessions) s.send(message);
   });
   let healthBusy = false;
+  let ticks = 0;
   const periodic = setInterval(async () => {
     if (sessions.size === 0 || healthBusy) return;
     healthBusy = true;
     try {
-      await refreshMetrics();
+      // The metric list (with series, for the picker) every 5 s; health every second.
+      if (ticks++ % 5 === 0) await refreshMetrics();
       const items = await health();
       for (const s of sessions) s.send({ type: 'health', items });
     } finally {
@@ -268,7 +273,12 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     const denied =
       url.pathname !== '/ws'
         ? { status: 404, reason: 'not found' }
-        : (gate.check(req, url) ?? (gate.checkOrigin(req) ? undefined : { status: 403, reason: 'cross-origin WebSocket refused' }));
+        : (gate.check(req, url) ??
+          (!gate.checkOrigin(req)
+            ? { status: 403, reason: 'cross-origin WebSocket refused' }
+            : sessions.size >= maxClients
+              ? { status: 503, reason: `${maxClients} pages connected already` }
+              : undefined));
     if (denied !== undefined) {
       socket.end(`HTTP/1.1 ${denied.status} ${denied.reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;

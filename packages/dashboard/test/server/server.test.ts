@@ -150,6 +150,22 @@ describe('serveDashboard', () => {
   });
 });
 
+describe('limits', () => {
+  it('refuses WebSocket connections past maxClients with 503', async () => {
+    const d = await serveDashboard({ source: new FakeSource(), port: 0, log: null, maxClients: 2 });
+    try {
+      const a = await connect(`ws://127.0.0.1:${d.port}/ws`);
+      const b = await connect(`ws://127.0.0.1:${d.port}/ws`);
+      await expect(connect(`ws://127.0.0.1:${d.port}/ws`)).rejects.toThrow(/503/);
+      expect(d.clients).toBe(2);
+      a.ws.close();
+      b.ws.close();
+    } finally {
+      await d.close();
+    }
+  });
+});
+
 describe('tokens', () => {
   const source: QuerySource = new FakeSource();
 
