@@ -70,10 +70,20 @@
     return `{${keys.map(k => `${k}="${labels[k]}"`).join(', ')}}`;
   }
 
+  const SI = [
+    ['T', 1e12],
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ];
+
   function formatNumber(v) {
     if (v === null || v === undefined || Number.isNaN(v)) return '–';
     const a = Math.abs(v);
-    if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(3);
+    if (a >= 1e4 && a < 1e15) {
+      for (const [suffix, size] of SI) if (a >= size) return `${Number((v / size).toPrecision(4))}${suffix}`;
+    }
+    if (a !== 0 && (a >= 1e15 || a < 1e-3)) return v.toExponential(2);
     return Number(v.toPrecision(6)).toString();
   }
 
@@ -311,9 +321,17 @@
     const series = chart.series;
     if (chart.grid) {
       const { start, step, n } = chart.grid;
-      const x = new Array(n);
-      for (let i = 0; i < n; i++) x[i] = (start + i * step) / 1000;
-      return [x, ...series.map(s => s.v)];
+      // Steps before the first point of any series are left out, so that a chart
+      // whose data is younger than its window spans the width with what there is.
+      let first = n - 1;
+      for (const s of series) {
+        const i = s.v.findIndex(v => v !== null);
+        if (i >= 0 && i < first) first = i;
+      }
+      first = Math.max(0, Math.min(first, n - 2));
+      const x = new Array(n - first);
+      for (let i = first; i < n; i++) x[i - first] = (start + i * step) / 1000;
+      return [x, ...series.map(s => s.v.slice(first))];
     }
     const xs = new Set();
     for (const s of series) for (const t of s.t) xs.add(t);
