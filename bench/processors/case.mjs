@@ -1,0 +1,82 @@
+// One case of bench/processors.mjs in a fresh process: its own JIT state, so no case inherits
+// another's optimisation decisions (which function got optimised first decides what V8 inlines
+// into what: measured here, that alone moved one case by 2×). Prints one JSON line:
+// { id, best, median, iters, offered, estimate, kept, p } (ns per call; totals read back).
+//
+//   node --expose-gc processors/case.mjs <id> [--quick]
+import { FastMeterProvider } from '@fastmeter/sdk';
+import { AdaptiveSampler, CircuitBreakerExporter } from '@fastmeter/processors';
+import { config } from '../lib/config.mjs';
+import { BenchReader, HV, L3 } from '../lib/fixtures.mjs';
+import { runInterleaved, sink } from '../lib/harness.mjs';
+
+const id = process.argv[2];
+const noopExporter = { export: (_m, cb) => cb({ code: 0 }), forceFlush: async () => {}, shutdown: async () => {} };
+// p = 1: a budget no load reaches. 10× over: budget 100,000/s, offered 1,000,000/s while settling.
+const sampler =
+  id.endsWith('/p=1') || id === 'c3/processors'
+    ? new AdaptiveSampler({ budget: 1e15, totalBudget: 1e15, backpressure: false, intervalMillis: 3_600_000 })
+    : id.endsWith('/10x-over')
+      ? new AdaptiveSampler({ budget: 100_000, totalBudget: 1e15, backpressure: false, intervalMillis: 3_600_000 })
+      : null;
+const processors = sampler === null ? [] : [sampler, new CircuitBreakerExporter(noopExporter)];
+const reader = new BenchReader();
+const provider = new FastMeterProvider({ readers: [reader], processors });
+const meter = provider.getMeter('bench');
+const INSTRUMENT = id.startsWith('c3') ? meter.createCounter('c3') : meter.createHistogram(id.slice(0, 2));
+
+function h3(n) {
+  const h = INSTRUMENT;
+  for (let i = 0; i < n; i++) {
+    const o = (i & 1) * 3;
+    h.record(HV[i & 1023], { method: L3[o], route: L3[o + 1], status: L3[o + 2] });
+  }
+  return n;
+}
+function c3(n) {
+  const c = INSTRUMENT;
+  for (let i = 0; i < n; i++) {
+    const o = (i & 1) * 3;
+    c.add(1, { method: L3[o], route: L3[o + 1], status: L3[o + 2] });
+  }
+  return n;
+}
+function h0(n) {
+  const h = INSTRUMENT;
+  for (let i = 0; i < n; i++) h.record(HV[i & 1023]);
+  return n;
+}
+const fn = { h3, c3, h0 }[id.slice(0, 2)];
+
+let settleOffered = 0;
+if (id.endsWith('/10x-over')) {
+  // 100,000 offered per 100 ms of wall time against 100,000/s: the sampler settles at k = ceil(log2 10) = 4.
+  for (let w = 0; w < 4; w++) {
+    const start = performance.now();
+    fn(100_000);
+    settleOffered += 100_000;
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, 100 - (performance.now() - start))));
+    sampler.adapt();
+  }
+  const p = sampler.stats().instruments.h3.probability;
+  if (p !== 1 / 16) {
+    console.log(JSON.stringify({ error: `the 10× sampler settled at p = ${p}, not 1/16 (machine too loaded to offer 100,000 records per 100 ms?)` }));
+    process.exit(1);
+  }
+}
+
+const bench = { id, fn, iters: 0 };
+const result = runInterleaved([bench]).get(id);
+const { resourceMetrics } = await reader.collect();
+const points = resourceMetrics.scopeMetrics.flatMap(s => s.metrics).flatMap(m => m.dataPoints);
+const recorded = points.reduce((a, p) => a + (typeof p.value === 'number' ? p.value : p.value.count), 0);
+const offered = bench.iters + settleOffered;
+const out = { id, best: result.best, median: result.median, iters: bench.iters, offered, estimate: recorded, sink: sink() };
+if (sampler !== null && id.startsWith('h')) Object.assign(out, { kept: sampler.stats().instruments[id.slice(0, 2)].kept, p: sampler.stats().instruments[id.slice(0, 2)].probability });
+if (points.length === 0) out.error = 'nothing recorded';
+else if (id.endsWith('/10x-over') ? Math.abs(recorded / offered - 1) > 0.01 : recorded !== offered) out.error = `recorded ${recorded}, ran ${offered}`;
+else if (id.endsWith('/10x-over') && out.p !== 1 / 16) out.error = 'p moved during the timed runs';
+if (config.check) out.check = true;
+console.log(JSON.stringify(out));
+await provider.shutdown();
+process.exit(out.error ? 1 : 0);
