@@ -1,38 +1,10 @@
+// Provider, reader and collection helpers are the SDK's own test helpers.
 import type { Attributes } from '@opentelemetry/api';
-import { AggregationTemporality, MetricReader, type MetricReaderOptions } from '@opentelemetry/sdk-metrics';
-import { FastMeterProvider, type FastMeterProviderOptions, type Histogram } from '@fastmeter/sdk';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Histogram } from '@fastmeter/sdk';
+import { points } from '../../sdk/test/helpers.js';
 
-/** A pull reader without a server. */
-export class TestReader extends MetricReader {
-  constructor(options?: MetricReaderOptions) {
-    super(options);
-  }
-  protected async onShutdown(): Promise<void> {}
-  protected async onForceFlush(): Promise<void> {}
-}
-
-export const deltaReader = () => new TestReader({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
-
-export function setup(options: Omit<FastMeterProviderOptions, 'readers'> & { readers?: TestReader[] } = {}) {
-  const readers = options.readers ?? [new TestReader()];
-  const provider = new FastMeterProvider({ ...options, readers });
-  return { provider, readers, reader: readers[0], meter: provider.getMeter('test') };
-}
-
-/** Collects once: `name -> [[attributes, value], ...]`, points sorted by attributes. */
-export async function points(reader: MetricReader): Promise<Record<string, [Attributes, unknown][]>> {
-  const { resourceMetrics, errors } = await reader.collect();
-  if (errors.length > 0) throw new AggregateError(errors, 'collect errors');
-  const out: Record<string, [Attributes, unknown][]> = {};
-  for (const scope of resourceMetrics.scopeMetrics) {
-    for (const metric of scope.metrics) {
-      const list = (out[metric.descriptor.name] ??= []);
-      for (const p of metric.dataPoints as { attributes: Attributes; value: unknown }[]) list.push([p.attributes, p.value]);
-      list.sort((a, b) => JSON.stringify(a[0]).localeCompare(JSON.stringify(b[0])));
-    }
-  }
-  return out;
-}
+export { TestReader, deltaReader, points, setup } from '../../sdk/test/helpers.js';
 
 /** The single point of `name`, asserted to exist. */
 export async function single<T = Histogram>(reader: MetricReader, name: string): Promise<T> {
@@ -59,5 +31,21 @@ export function seeded(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Collects unhandled promise rejections between install() and uninstall(), which returns them. */
+export function unhandledRejections(): { install(): void; uninstall(): unknown[] } {
+  let seen: unknown[] = [];
+  const listener = (reason: unknown) => seen.push(reason);
+  return {
+    install() {
+      seen = [];
+      process.on('unhandledRejection', listener);
+    },
+    uninstall() {
+      process.off('unhandledRejection', listener);
+      return seen;
+    },
   };
 }

@@ -86,21 +86,8 @@ export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogra
   // A histogram of zeros only has no buckets, and its scale means nothing.
   let scale = hasBuckets(a) ? (hasBuckets(b) ? Math.min(a.scale, b.scale) : a.scale) : b.scale;
   for (const sign of ['positive', 'negative'] as const) {
-    const sides: [Side, number][] = [];
-    if (a[sign].bucketCounts.length > 0) sides.push([a[sign], a.scale]);
-    if (b[sign].bucketCounts.length > 0) sides.push([b[sign], b.scale]);
-    if (sides.length === 0) continue;
-    for (;;) {
-      let low = Number.POSITIVE_INFINITY;
-      let high = Number.NEGATIVE_INFINITY;
-      for (const [side, from] of sides) {
-        const [l, h] = range(side, from, scale);
-        low = Math.min(low, l);
-        high = Math.max(high, h);
-      }
-      if (high - low < maxSize) break;
-      scale--;
-    }
+    const parts = nonEmpty(a[sign], a.scale, b[sign], b.scale);
+    for (let [low, high] = span(parts, scale); parts.length > 0 && high - low >= maxSize; [low, high] = span(parts, scale)) scale--;
   }
   const out: ExponentialHistogram = {
     count: a.count + b.count,
@@ -115,11 +102,17 @@ export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogra
   return out;
 }
 
-function combine(a: Side, aScale: number, b: Side, bScale: number, scale: number): Side {
-  const parts: [Side, number][] = [];
+type Part = [Side, number];
+
+function nonEmpty(a: Side, aScale: number, b: Side, bScale: number): Part[] {
+  const parts: Part[] = [];
   if (a.bucketCounts.length > 0) parts.push([a, aScale]);
   if (b.bucketCounts.length > 0) parts.push([b, bScale]);
-  if (parts.length === 0) return { offset: 0, bucketCounts: [] };
+  return parts;
+}
+
+/** [low, high] bucket index range of all `parts` at `scale`. */
+function span(parts: readonly Part[], scale: number): [number, number] {
   let low = Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
   for (const [side, from] of parts) {
@@ -127,6 +120,13 @@ function combine(a: Side, aScale: number, b: Side, bScale: number, scale: number
     low = Math.min(low, l);
     high = Math.max(high, h);
   }
+  return [low, high];
+}
+
+function combine(a: Side, aScale: number, b: Side, bScale: number, scale: number): Side {
+  const parts = nonEmpty(a, aScale, b, bScale);
+  if (parts.length === 0) return { offset: 0, bucketCounts: [] };
+  const [low, high] = span(parts, scale);
   const counts = new Array<number>(high - low + 1).fill(0);
   for (const [side, from] of parts) {
     const shift = from - scale;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { AggregationTemporality, ErrorCode, FastMeterConfigError, FastMeterProvider, type Histogram, type ResourceMetrics } from '@fastmeter/sdk';
 import { BreakerState, CircuitBreakerExporter, type CircuitBreakerOptions, ExportResultCode } from '@fastmeter/processors';
-import { TestReader, deltaReader, points, selfMetric, setup } from '../helpers.js';
+import { TestReader, deltaReader, points, selfMetric, setup, unhandledRejections } from '../helpers.js';
 import { ScriptedExporter, exportOnce, total, valuesOf } from './scripted.js';
 
 const NO_JITTER: CircuitBreakerOptions = { backoff: { initialMillis: 1000, maxMillis: 8000, multiplier: 2, jitter: 0 } };
@@ -23,19 +23,16 @@ function source(temporality: 'delta' | 'cumulative' = 'delta') {
   return { meter, counter, histogram, gauge, collect };
 }
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+const rejections = unhandledRejections();
 
 beforeEach(() => {
   vi.useFakeTimers();
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
+  rejections.install();
 });
 afterEach(async () => {
   vi.useRealTimers();
   await new Promise(resolve => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
+  expect(rejections.uninstall()).toEqual([]);
 });
 
 describe('states', () => {

@@ -12,6 +12,7 @@ import { diag } from '@opentelemetry/api';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { AggregationTemporality, FastMeterProvider } from '@fastmeter/sdk';
 import { AdaptiveSampler, BreakerState, CircuitBreakerExporter } from '@fastmeter/processors';
+import { unhandledRejections } from '../helpers.js';
 import { ScriptedExporter, total, valuesOf } from './scripted.js';
 
 setFlagsFromString('--expose-gc');
@@ -21,17 +22,15 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const INTERVAL = 10 * SECOND;
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+const rejections = unhandledRejections();
 beforeEach(() => {
   vi.useFakeTimers();
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
+  rejections.install();
   diag.disable();
 });
 afterEach(() => {
   vi.useRealTimers();
-  process.off('unhandledRejection', onUnhandled);
+  expect(rejections.uninstall()).toEqual([]);
 });
 
 interface Outcome {
@@ -132,7 +131,6 @@ async function outage(options: { maxPendingBytes: number; freshSeriesPerInterval
   expect(total([last], 'tick')).toBe(tickPoints);
   expect(cumulative.stats().droppedPoints).toBe(0);
   await provider.shutdown();
-  expect(unhandled).toEqual([]);
   return { heapGrowthBytes, pendingBytesMax };
 }
 

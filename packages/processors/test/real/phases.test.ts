@@ -13,6 +13,7 @@ import { OTLPMetricExporter as HttpProtoExporter } from '@opentelemetry/exporter
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { FastMeterProvider } from '@fastmeter/sdk';
 import { BreakerState, CircuitBreakerExporter, type PushMetricExporter } from '@fastmeter/processors';
+import { unhandledRejections } from '../helpers.js';
 import { GrpcReceiver, HttpReceiver, type Phase, deltaCount, deltaTotal } from './receiver.js';
 
 const INTERVAL = 250;
@@ -26,15 +27,13 @@ async function until(condition: () => boolean, what: string, ms = 15_000): Promi
   }
 }
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+const rejections = unhandledRejections();
 beforeEach(() => {
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
+  rejections.install();
   diag.disable();
 });
 afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
+  expect(rejections.uninstall()).toEqual([]);
 });
 
 type Make = (url: string) => PushMetricExporter;
@@ -118,6 +117,5 @@ describe.each(transports)('CircuitBreakerExporter around the real $name', ({ rec
     await provider.shutdown();
     expect(Date.now() - started).toBeLessThan(3000);
     await receiver.close();
-    expect(unhandled).toEqual([]);
   }, 90_000);
 });
