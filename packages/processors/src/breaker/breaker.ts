@@ -218,6 +218,8 @@ export class CircuitBreakerExporter implements PushMetricExporter {
 
   // ---- MeasurementProcessor: no record-path work; self-metrics and series limit ----
 
+  readonly neverThrows = true;
+
   wrap(_instrument: unknown, next: RecordFunction): RecordFunction {
     return next;
   }

@@ -66,6 +66,8 @@ const DEFAULT_TOTAL = 50_000;
 const MIN_WINDOW_STEP = 16;
 
 export class AdaptiveSampler implements MeasurementProcessor {
+  /** Its record functions cannot throw (arithmetic, and the SDK's own functions): no try/catch guard around them. */
+  readonly neverThrows = true;
   private readonly _groups = new Map<string, Group>();
   private readonly _budget: number | ((instrument: InstrumentDescriptor) => number);
   private readonly _total: number;

@@ -114,6 +114,17 @@ export class SamplingState {
   draw(): number {
     if (this.k === 0) return 1;
     // 1 - u is in (0, 1], so the log is finite and <= 0.
-    return 1 + Math.floor(Math.log(1 - this._random()) / LOG_Q[this.k]);
+    return 1 + Math.floor(Math.log(1 - this._uniform()) / LOG_Q[this.k]);
+  }
+
+  /** The configured generator's next number; Math.random's if it throws or leaves [0, 1) (the record path never throws). */
+  private _uniform(): number {
+    let u: number;
+    try {
+      u = this._random();
+    } catch {
+      u = Number.NaN;
+    }
+    return u >= 0 && u < 1 ? u : Math.random();
   }
 }

@@ -224,6 +224,30 @@ describe('lifecycle and options', () => {
     }
   });
 
+  it('a random() that throws or leaves [0, 1) falls back to Math.random: records never throw', async () => {
+    for (const random of [
+      () => {
+        throw new Error('rng');
+      },
+      () => 1.5,
+      () => Number.NaN,
+    ]) {
+      const s = sampler({ budget: 100, random });
+      const { meter, reader } = setup({ processors: [s] });
+      const h = meter.createHistogram('h');
+      expect(() => offer(v => h.record(v), 10_000, 3)).not.toThrow();
+      expect(s.stats().instruments.h.probability).toBeLessThan(1);
+      const { count } = await single(reader, 'h');
+      expect(count).toBeGreaterThan(20_000);
+      expect(count).toBeLessThan(40_000);
+    }
+  });
+
+  it('its record functions are used without the provider\'s try/catch guard (neverThrows)', () => {
+    const s = sampler();
+    expect(s.neverThrows).toBe(true);
+  });
+
   it('a budget function that throws or returns garbage leaves the instrument unsampled', async () => {
     const s = sampler({
       budget: d => {

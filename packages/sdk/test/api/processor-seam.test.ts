@@ -1,6 +1,7 @@
 // The measurement-processor seam used by @fastmeter/processors: weighted
 // records (a kept sample that stands for `weight` measurements) and the
 // provider host (self-metrics meter, new-series rate limit, detach at shutdown).
+import type { Attributes } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { AggregationType, type MeasurementProcessor, type ProcessorHost, type WeightedRecordFunction, bind } from '@fastmeter/sdk';
 import { deltaReader, points, setup } from '../helpers.js';
@@ -97,6 +98,24 @@ describe('ProcessorContext.recordWeighted', () => {
     const { meter, reader } = setup({ processors: [times4] });
     meter.createCounter('c').add(3);
     expect((await points(reader)).c).toEqual([[{}, 12]]);
+  });
+});
+
+describe('neverThrows', () => {
+  it('a processor that contains its own errors gets its record function used as is; others are guarded', () => {
+    const returned: Function[] = [];
+    const processor = (neverThrows: boolean): MeasurementProcessor => ({
+      neverThrows,
+      wrap: (_i, next) => {
+        const fn = (value: number, attributes?: Attributes) => next(value, attributes);
+        returned.push(fn);
+        return fn;
+      },
+    });
+    const trusted = setup({ processors: [processor(true)] }).meter.createHistogram('h');
+    expect(trusted.record).toBe(returned[0]);
+    const guarded = setup({ processors: [processor(false)] }).meter.createHistogram('h');
+    expect(guarded.record).not.toBe(returned[1]);
   });
 });
 
