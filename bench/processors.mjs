@@ -29,7 +29,9 @@ const IDS = ['h3/plain', 'h3/p=1', 'h3/10x-over', 'c3/plain', 'c3/processors', '
 
 const loadStart = os.loadavg();
 const started = Date.now();
-console.log(`processors.mjs: ${PASSES} pass(es) of ${IDS.length} cases, one process each${QUICK ? ' (quick)' : ''}; load average ${loadStart.map(x => x.toFixed(2)).join(' ')}`);
+console.log(
+  `processors.mjs: ${PASSES} pass(es) of ${IDS.length} cases, one process each${QUICK ? ' (quick)' : ''}; load average ${loadStart.map(x => x.toFixed(2)).join(' ')}`,
+);
 const runs = new Map(IDS.map(id => [id, []]));
 const failures = [];
 for (let pass = 0; pass < PASSES; pass++) {
@@ -57,7 +59,9 @@ if (failures.length > 0) {
   console.error(`processors.mjs: verification failed:\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-const results = new Map([...runs].map(([id, rs]) => [id, { best: Math.min(...rs.map(r => r.best)), median: Math.min(...rs.map(r => r.median)), last: rs[rs.length - 1] }]));
+const results = new Map(
+  [...runs].map(([id, rs]) => [id, { best: Math.min(...rs.map(r => r.best)), median: Math.min(...rs.map(r => r.median)), last: rs[rs.length - 1] }]),
+);
 const over = results.get('h3/10x-over').last;
 const estimate = over.estimate;
 const offered = over.offered;

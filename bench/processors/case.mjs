@@ -72,7 +72,8 @@ const points = resourceMetrics.scopeMetrics.flatMap(s => s.metrics).flatMap(m =>
 const recorded = points.reduce((a, p) => a + (typeof p.value === 'number' ? p.value : p.value.count), 0);
 const offered = bench.iters + settleOffered;
 const out = { id, best: result.best, median: result.median, iters: bench.iters, offered, estimate: recorded, sink: sink() };
-if (sampler !== null && id.startsWith('h')) Object.assign(out, { kept: sampler.stats().instruments[id.slice(0, 2)].kept, p: sampler.stats().instruments[id.slice(0, 2)].probability });
+if (sampler !== null && id.startsWith('h'))
+  Object.assign(out, { kept: sampler.stats().instruments[id.slice(0, 2)].kept, p: sampler.stats().instruments[id.slice(0, 2)].probability });
 if (points.length === 0) out.error = 'nothing recorded';
 else if (id.endsWith('/10x-over') ? Math.abs(recorded / offered - 1) > 0.01 : recorded !== offered) out.error = `recorded ${recorded}, ran ${offered}`;
 else if (id.endsWith('/10x-over') && out.p !== 1 / 16) out.error = 'p moved during the timed runs';
