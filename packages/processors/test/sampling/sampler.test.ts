@@ -243,7 +243,7 @@ describe('lifecycle and options', () => {
     }
   });
 
-  it('its record functions are used without the provider\'s try/catch guard (neverThrows)', () => {
+  it("its record functions are used without the provider's try/catch guard (neverThrows)", () => {
     const s = sampler();
     expect(s.neverThrows).toBe(true);
   });
