@@ -207,6 +207,20 @@ describe('merging workers into the primary', () => {
     expect(exported.find(([a]) => a['otel.metric.overflow'] === true)?.[1]).toBe(16);
   });
 
+  it('workers and the primary all at their cardinality limit: one overflow series, totals exact', async () => {
+    const { fake, reader } = primary({}, { views: [{ instrumentName: 'c', aggregationCardinalityLimit: 4 }] });
+    const ws = [0, 1].map(() => workerProvider(fake.fork(), {}, { views: [{ instrumentName: 'c', aggregationCardinalityLimit: 3 }] }));
+    for (const [n, w] of ws.entries()) {
+      const c = w.meter.createCounter('c');
+      for (let i = 0; i < 10; i++) c.add(1, { i: n * 10 + i });
+      await flushAll(w);
+    }
+    const exported = await points(reader, 'c');
+    expect(exported.filter(([a]) => a['otel.metric.overflow'] === true)).toEqual([[{ 'otel.metric.overflow': true }, 17]]);
+    expect(exported.length).toBe(4);
+    expect(exported.reduce((n, [, v]) => n + v, 0)).toBe(20);
+  });
+
   it('a histogram the primary cannot merge (a primary view changed its boundaries) is refused and counted', async () => {
     const { fake, reader, hub } = primary(
       {},
