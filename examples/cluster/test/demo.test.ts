@@ -74,8 +74,15 @@ describe('examples/cluster', () => {
     expect(inf).toEqual(tally.requests);
     // The primary's own instruments, and the fleet's self-metrics.
     expect(text).toMatch(/^fleet_workers_retired_total(\{[^}]*\})? 3$/m);
-    expect(text).toMatch(/^fleet_workers(\{[^}]*\})? 4$/m);
-    expect(text).toMatch(/^fastmeter_cluster_workers(\{[^}]*\})? 4$/m);
+    // The last replacement may still be starting: wait (bounded) until all 4 send.
+    const deadline = Date.now() + 20_000;
+    let again = text;
+    while (!/^fastmeter_cluster_workers(\{[^}]*\})? 4$/m.test(again) && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 200));
+      again = await (await fetch(url)).text();
+    }
+    expect(again).toMatch(/^fleet_workers(\{[^}]*\})? 4$/m);
+    expect(again).toMatch(/^fastmeter_cluster_workers(\{[^}]*\})? 4$/m);
     expect(text).toMatch(/^fastmeter_cluster_workers_exited_total(\{[^}]*\})? 3$/m);
     expect(samples(text, 'fastmeter_cluster_dropped_total', ['reason'])).toEqual({
       queue_full: 0,
