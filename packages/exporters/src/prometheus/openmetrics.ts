@@ -1,0 +1,199 @@
+// OpenMetrics 1.0 text, for scrapers that ask for it (Prometheus does by
+// default). Sample names, label values and values are those of the classic
+// text, so a series is the same series whichever format Prometheus negotiated;
+// what OpenMetrics requires on top (checked by a strict parser in the tests):
+//   - one family per name (grouped as 0.30x does, whatever the line), `# EOF` at the end;
+//   - counter families are named without `_total`, their samples keep it;
+//   - `target_info` is an info family `target`;
+//   - `# UNIT` only where the name ends with `_<unit>` (OpenMetrics requires the suffix);
+//   - label names valid (a leading digit gets `_`) and unique: attributes that sanitise to
+//     the same name are joined with `;`, ordered by original key (OpenTelemetry's
+//     Prometheus compatibility rules); a histogram point's own `le` attribute is dropped;
+//   - histograms whose bounds include a negative number, or without a sum, have no
+//     `_count`/`_sum` (OpenMetrics allows `_sum` only with non-negative buckets, and
+//     `_count` only with `_sum`);
+//   - families whose names clash with an earlier family's samples (a gauge `x_total`
+//     beside a counter `x`) and exponential histograms are left out, with a diag.warn once;
+//   - timestamps in seconds.
+import { diag } from '@opentelemetry/api';
+import { DataPointType, type InstrumentationScope } from '@fastmeter/sdk';
+import type { HistogramColumns } from '@fastmeter/sdk/internal';
+import { type ColumnCollection, type ColumnMetric, millisToHrTime } from '../common/columns.js';
+import type { OmLabels, SeriesEntry } from '../common/series.js';
+import type { Slicer } from '../common/slicer.js';
+import { TextSink } from '../common/text-sink.js';
+import { ConflictLog, type Metadata, collectFamilies } from './families.js';
+import { escapeAttributeValue, hrTimeToMilliseconds, sanitizeName, valueString } from './names.js';
+import { type PrometheusFormatOptions, resourceConstantLabels, scopeLabels } from './text.js';
+
+export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+
+const SUFFIXES: Record<string, readonly string[]> = {
+  counter: ['_total', '_created'],
+  histogram: ['_count', '_sum', '_bucket', '_created'],
+  gauge: [],
+  info: ['_info'],
+};
+
+export class OpenMetricsWriter {
+  private readonly _conflicts = new ConflictLog();
+  private readonly _prefix: string;
+  private readonly _warned = new Set<string>();
+
+  constructor(private readonly _options: PrometheusFormatOptions) {
+    this._prefix = _options.prefix ? `${_options.prefix}_` : '';
+  }
+
+  async write(collection: ColumnCollection, slicer: Slicer): Promise<Buffer[]> {
+    const sink = new TextSink();
+    const seen = new Set<string>();
+    const resourceLabels = resourceConstantLabels(collection.resource, this._options.withResourceConstantLabels);
+    if (!this._options.withoutTargetInfo) {
+      reserve(seen, 'target', 'info');
+      sink.write(`# HELP target Target metadata\n# TYPE target info\n${sample('target_info', omLabels(collection.resource.attributes).text, '1', '')}`);
+    }
+    // Families as 0.30x groups them; target_info is not one of them here (it is the info family above).
+    const families = collectFamilies(collection, this._prefix, false, this._conflicts);
+    for (const [name, family] of families) {
+      const metadata = family.metadata;
+      if (metadata === undefined) continue;
+      if (metadata.type === 'untyped') {
+        this._warnOnce(`untyped:${name}`, `OpenMetrics: "${name}" (an exponential histogram) has no Prometheus text representation; it is not exported`);
+        continue;
+      }
+      const familyName = metadata.type === 'counter' && name.endsWith('_total') ? name.slice(0, -'_total'.length) : name;
+      if (familyName === '' || clashes(seen, familyName, metadata.type)) {
+        this._warnOnce(`clash:${name}`, `OpenMetrics: the family "${familyName}" clashes with an earlier family's samples; it is not exported`);
+        continue;
+      }
+      reserve(seen, familyName, metadata.type);
+      sink.write(header(familyName, metadata));
+      for (const { metric, scope } of family.metrics) await this._samples(sink, name, metric, scope, resourceLabels, slicer);
+    }
+    sink.write('# EOF\n');
+    return sink.finish();
+  }
+
+  private async _samples(
+    sink: TextSink,
+    name: string,
+    metric: ColumnMetric,
+    scope: InstrumentationScope,
+    resourceLabels: Record<string, unknown> | undefined,
+    slicer: Slicer,
+  ): Promise<void> {
+    const histogram = metric.dataPointType === DataPointType.HISTOGRAM;
+    const addedAttributes = scopeLabels(scope, resourceLabels, this._options.withoutScopeInfo);
+    const added = omLabels(addedAttributes, histogram);
+    const times = this._options.appendTimestamp ? omTimestamps(metric) : () => '';
+    const entries = metric.entries;
+    let out = '';
+    for (let i = 0; i < metric.count; i++) {
+      if ((i & 31) === 31 && slicer.due()) {
+        sink.write(out);
+        out = '';
+        await slicer.pause();
+      }
+      const entry = entries[i];
+      const own = entry.om ?? (entry.om = omLabels(entry.attributes()));
+      const labels = combine(own, added, histogram, entry, addedAttributes);
+      out += histogram ? histogramSamples(name, metric.values as HistogramColumns, i, labels, times(i)) : sample(name, labels, valueString((metric.values as { values: Float64Array }).values[i]), times(i));
+    }
+    sink.write(out);
+  }
+
+  private _warnOnce(key: string, message: string): void {
+    if (this._warned.has(key)) return;
+    this._warned.add(key);
+    diag.warn(message);
+  }
+}
+
+function header(name: string, metadata: Metadata): string {
+  // OpenMetrics escapes backslash, newline and double quote in HELP.
+  const help = (metadata.help || 'description missing').replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  const unit = metadata.unit && /^[a-zA-Z0-9_:]+$/.test(metadata.unit) && name.endsWith(`_${metadata.unit}`) ? `# UNIT ${name} ${metadata.unit}\n` : '';
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${metadata.type}\n${unit}`;
+}
+
+function reserve(seen: Set<string>, name: string, type: string): void {
+  seen.add(name);
+  for (const suffix of SUFFIXES[type] ?? []) seen.add(name + suffix);
+}
+
+function clashes(seen: Set<string>, name: string, type: string): boolean {
+  if (seen.has(name)) return true;
+  for (const suffix of SUFFIXES[type] ?? []) if (seen.has(name + suffix)) return true;
+  return false;
+}
+
+function sample(name: string, labels: string, value: string, timestamp: string): string {
+  return `${labels === '' ? name : `${name}{${labels}}`} ${value}${timestamp}\n`;
+}
+
+function histogramSamples(name: string, h: HistogramColumns, i: number, labels: string, timestamp: string): string {
+  const prefix = labels === '' ? `${name}_bucket{` : `${name}_bucket{${labels},`;
+  let out = '';
+  let cumulative = 0;
+  let negative = false;
+  const base = i * h.stride;
+  for (let b = 0; b < h.stride; b++) {
+    const bound = h.boundaries[b];
+    cumulative += h.counts[base + b];
+    if (bound === Number.POSITIVE_INFINITY) continue; // the +Inf bucket below covers it
+    if (bound < 0) negative = true;
+    out += `${prefix}le="${bound === undefined ? '+Inf' : String(bound)}"} ${valueString(cumulative)}${timestamp}\n`;
+  }
+  const sum = h.sum === null ? Number.NaN : h.sum[i];
+  if (!negative && sum >= 0) {
+    out += sample(`${name}_count`, labels, valueString(h.count[i]), timestamp);
+    out += sample(`${name}_sum`, labels, valueString(sum), timestamp);
+  }
+  return out;
+}
+
+function omTimestamps(metric: ColumnMetric): (i: number) => string {
+  const format = (ms: number) => ` ${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+  const times = metric.times;
+  if (times.kind === 'ms') {
+    const ts = format(hrTimeToMilliseconds(millisToHrTime(times.end)));
+    return () => ts;
+  }
+  return i => format(hrTimeToMilliseconds(times.end[i]));
+}
+
+/**
+ * OpenMetrics labels of an attributes object: sanitised names (`_` before a
+ * leading digit), duplicates after sanitising joined with `;` by original key.
+ */
+export function omLabels(attributes: object | undefined, dropLe = false): OmLabels {
+  return attributes === undefined ? { text: '', names: [] } : omLabelsOf(Object.entries(attributes), dropLe);
+}
+
+function omLabelsOf(entries: Iterable<[string, unknown]>, dropLe: boolean): OmLabels {
+  const byName = new Map<string, [string, string][]>();
+  for (const [key, value] of entries) {
+    let name = sanitizeName(key);
+    if (name === '' || (name[0] >= '0' && name[0] <= '9')) name = `_${name}`;
+    if (dropLe && name === 'le') continue;
+    const str = typeof value === 'string' ? value : JSON.stringify(value ?? '');
+    const list = byName.get(name);
+    if (list === undefined) byName.set(name, [[key, str]]);
+    else list.push([key, str]);
+  }
+  let text = '';
+  for (const [name, list] of byName) {
+    if (list.length > 1) list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    text += `${text === '' ? '' : ','}${name}="${escapeAttributeValue(list.map(e => e[1]).join(';'))}"`;
+  }
+  return { text, names: Array.from(byName.keys()) };
+}
+
+/** A point's labels then the added ones; merged again from the attributes when a name collides. */
+function combine(own: OmLabels, added: OmLabels, histogram: boolean, entry: SeriesEntry, addedAttributes: object | undefined): string {
+  let collides = histogram && own.names.includes('le');
+  for (let i = 0; !collides && i < own.names.length; i++) if (added.names.includes(own.names[i])) collides = true;
+  if (!collides) return own.text === '' ? added.text : added.text === '' ? own.text : `${own.text},${added.text}`;
+  // Rare: an attribute named like a scope or resource label (or `le` on a histogram).
+  return omLabelsOf([...Object.entries(entry.attributes()), ...Object.entries(addedAttributes ?? {})], histogram).text;
+}
