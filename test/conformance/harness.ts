@@ -99,6 +99,7 @@ export class World {
     config: WorldConfig,
   ) {
     this.readers = (config.readers ?? [{}]).map(createReader);
+    if (impl === 'fastmeter') for (const reader of this.readers) collectTap?.attach(reader);
     const options = {
       resource: config.resource ?? RESOURCE,
       views: config.views,
@@ -120,7 +121,8 @@ export class World {
 
   /** Collects through reader `index` and keeps the normalised result for comparison. */
   async collect(index = 0, options?: { timeoutMillis?: number }): Promise<CollectionResult> {
-    const result = await this.readers[index].collect(options);
+    const reader = this.readers[index];
+    const result = this.impl === 'fastmeter' && collectTap !== undefined ? await collectTap.collect(reader, options) : await reader.collect(options);
     this.collections.push({ label: `collect #${this.collections.length} (reader ${index})`, data: normaliseCollection(result) });
     return result;
   }
@@ -136,6 +138,24 @@ export class World {
 }
 
 export type Scenario = (world: World) => void | Promise<void>;
+
+/**
+ * Lets a cross-package suite read the fastmeter run's collections through
+ * another path that must export the same data (test/fast-exporters: the read
+ * seam of @fastmeter/exporters, checked against the standard serialisers at
+ * every collection of every scenario). `attach` sees each reader before its
+ * provider exists; `collect` replaces `reader.collect()` in World.collect.
+ */
+export interface CollectTap {
+  attach(reader: TestReader): void;
+  collect(reader: TestReader, options?: { timeoutMillis?: number }): Promise<CollectionResult>;
+}
+
+let collectTap: CollectTap | undefined;
+
+export function setCollectTap(tap: CollectTap | undefined): void {
+  collectTap = tap;
+}
 
 /** A world's configuration: the same for both runs, or built per implementation (e.g. to pass each SDK its own processors). */
 export type ConfigSource = WorldConfig | ((impl: Impl) => WorldConfig);

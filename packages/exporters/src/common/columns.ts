@@ -18,7 +18,7 @@ import {
   type Resource,
   type ResourceMetrics,
 } from '@fastmeter/sdk';
-import type { ReadSeam, SeamStream, SnapshotValues } from '@fastmeter/sdk/internal';
+import type { ReadSeam, SeamStream, SnapshotValues, StreamSnapshot } from '@fastmeter/sdk/internal';
 import { type SeriesEntry, SeriesEntry as Entry, type SeriesStore } from './series.js';
 import type { Slicer } from './slicer.js';
 
@@ -34,8 +34,9 @@ export interface ColumnMetric {
   readonly entries: readonly SeriesEntry[];
   readonly times: PointTimes;
   readonly values: SnapshotValues;
-  /** The stream (fast path): a key for caches that live as long as the stream. */
+  /** The stream and its snapshot (fast path only). */
   readonly stream: SeamStream | undefined;
+  readonly snapshot: StreamSnapshot | undefined;
 }
 
 export interface ColumnScope {
@@ -79,6 +80,7 @@ export async function collectColumns(seam: ReadSeam, store: SeriesStore, slicer:
         times: { kind: 'ms', start: snapshot.startMs, end: collectionMs },
         values: snapshot.values,
         stream,
+        snapshot,
       });
     }
     if (metrics.length > 0) out.push({ scope, metrics });
@@ -109,6 +111,7 @@ function metricColumns(metric: MetricData): ColumnMetric {
     times: { kind: 'hr', start: points.map(p => p.startTime), end: points.map(p => p.endTime) },
     values: valueColumns(metric.dataPointType, points),
     stream: undefined,
+    snapshot: undefined,
   };
 }
 

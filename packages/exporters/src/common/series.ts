@@ -49,6 +49,10 @@ export class SeriesEntry {
 export interface OmLabels {
   /** Rendered `name="value"` pairs joined by commas. */
   readonly text: string;
+  /** The rendered pairs. */
+  readonly pairs: readonly string[];
+  /** The pairs sorted and joined: equal keys, equal label sets. */
+  readonly key: string;
   /** Sanitised label names in `text`, for collisions with scope, resource and `le` labels. */
   readonly names: readonly string[];
 }

@@ -68,7 +68,11 @@ export class OpenMetricsWriter {
       }
       reserve(seen, familyName, metadata.type);
       sink.write(header(familyName, metadata));
-      for (const { metric, scope } of family.metrics) await this._samples(sink, name, metric, scope, resourceLabels, slicer);
+      // OpenMetrics allows a series once. Distinct attribute sets can print the same labels
+      // ({status: 200} and {status: '200'}, keys that sanitise alike), and several streams of
+      // one name (duplicate registrations) the same series: later duplicates are left out.
+      const series = new Set<string>();
+      for (const { metric, scope } of family.metrics) await this._samples(sink, name, metric, scope, resourceLabels, series, slicer);
     }
     sink.write('# EOF\n');
     return sink.finish();
@@ -80,6 +84,7 @@ export class OpenMetricsWriter {
     metric: ColumnMetric,
     scope: InstrumentationScope,
     resourceLabels: Record<string, unknown> | undefined,
+    series: Set<string>,
     slicer: Slicer,
   ): Promise<void> {
     const histogram = metric.dataPointType === DataPointType.HISTOGRAM;
@@ -97,7 +102,15 @@ export class OpenMetricsWriter {
       const entry = entries[i];
       const own = entry.om ?? (entry.om = omLabels(entry.attributes()));
       const labels = combine(own, added, histogram, entry, addedAttributes);
-      out += histogram ? histogramSamples(name, metric.values as HistogramColumns, i, labels, times(i)) : sample(name, labels, valueString((metric.values as { values: Float64Array }).values[i]), times(i));
+      const key = labels.key;
+      if (series.has(key)) {
+        this._warnOnce(`duplicate:${name}`, `OpenMetrics: several points of "${name}" have the same labels (e.g. {status: 200} and {status: "200"}); the first is exported`);
+        continue;
+      }
+      series.add(key);
+      out += histogram
+        ? histogramSamples(name, metric.values as HistogramColumns, i, labels.text, times(i))
+        : sample(name, labels.text, valueString((metric.values as { values: Float64Array }).values[i]), times(i));
     }
     sink.write(out);
   }
@@ -167,7 +180,7 @@ function omTimestamps(metric: ColumnMetric): (i: number) => string {
  * leading digit), duplicates after sanitising joined with `;` by original key.
  */
 export function omLabels(attributes: object | undefined, dropLe = false): OmLabels {
-  return attributes === undefined ? { text: '', names: [] } : omLabelsOf(Object.entries(attributes), dropLe);
+  return attributes === undefined ? NO_LABELS : omLabelsOf(Object.entries(attributes), dropLe);
 }
 
 function omLabelsOf(entries: Iterable<[string, unknown]>, dropLe: boolean): OmLabels {
@@ -181,19 +194,27 @@ function omLabelsOf(entries: Iterable<[string, unknown]>, dropLe: boolean): OmLa
     if (list === undefined) byName.set(name, [[key, str]]);
     else list.push([key, str]);
   }
-  let text = '';
+  const pairs: string[] = [];
   for (const [name, list] of byName) {
     if (list.length > 1) list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    text += `${text === '' ? '' : ','}${name}="${escapeAttributeValue(list.map(e => e[1]).join(';'))}"`;
+    pairs.push(`${name}="${escapeAttributeValue(list.map(e => e[1]).join(';'))}"`);
   }
-  return { text, names: Array.from(byName.keys()) };
+  return { text: pairs.join(','), names: Array.from(byName.keys()), pairs, key: [...pairs].sort().join(',') };
 }
 
+const NO_LABELS: OmLabels = { text: '', names: [], pairs: [], key: '' };
+
 /** A point's labels then the added ones; merged again from the attributes when a name collides. */
-function combine(own: OmLabels, added: OmLabels, histogram: boolean, entry: SeriesEntry, addedAttributes: object | undefined): string {
+function combine(own: OmLabels, added: OmLabels, histogram: boolean, entry: SeriesEntry, addedAttributes: object | undefined): OmLabels {
   let collides = histogram && own.names.includes('le');
   for (let i = 0; !collides && i < own.names.length; i++) if (added.names.includes(own.names[i])) collides = true;
-  if (!collides) return own.text === '' ? added.text : added.text === '' ? own.text : `${own.text},${added.text}`;
+  if (!collides) {
+    const text = own.text === '' ? added.text : added.text === '' ? own.text : `${own.text},${added.text}`;
+    return { text, names: EMPTY, pairs: EMPTY, key: `${own.key}\u0001${added.key}` };
+  }
   // Rare: an attribute named like a scope or resource label (or `le` on a histogram).
-  return omLabelsOf([...Object.entries(entry.attributes()), ...Object.entries(addedAttributes ?? {})], histogram).text;
+  const merged = omLabelsOf([...Object.entries(entry.attributes()), ...Object.entries(addedAttributes ?? {})], histogram);
+  return { text: merged.text, names: EMPTY, pairs: EMPTY, key: `\u0002${merged.key}` };
 }
+
+const EMPTY: readonly string[] = [];
