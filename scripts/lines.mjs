@@ -18,6 +18,8 @@ export const LINES = {
       '@opentelemetry/exporter-metrics-otlp-http': '0.301.0',
       '@opentelemetry/exporter-metrics-otlp-proto': '0.301.0',
       '@opentelemetry/exporter-metrics-otlp-grpc': '0.301.0',
+      '@opentelemetry/otlp-exporter-base': '0.301.0',
+      '@opentelemetry/otlp-transformer': '0.301.0',
     },
   },
 };

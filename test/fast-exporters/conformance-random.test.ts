@@ -16,6 +16,7 @@ afterAll(() => setCollectTap(undefined));
 it('went through the random sequences, and their OpenMetrics passes the strict parser', async ctx => {
   console.log(`tap: ${JSON.stringify(tap.stats)}; ${tap.openMetrics.length} OpenMetrics documents`);
   expect(tap.stats.collections).toBeGreaterThan(2000);
+  expect(tap.stats.otlpChecks).toBeGreaterThan(5000);
   expect(tap.stats.points).toBeGreaterThan(10_000);
   needPeers(ctx, peers().openMetricsParser);
   const results = await parseOpenMetrics(peers().openMetricsParser.path as string, tap.openMetrics);

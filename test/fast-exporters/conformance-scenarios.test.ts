@@ -31,6 +31,7 @@ it('went through every collection of the suite, sliced ones included, and OpenMe
   console.log(`tap: ${JSON.stringify(tap.stats)}; ${tap.openMetrics.length} OpenMetrics documents`);
   // A check over nothing proves nothing: the suite must have sent data through the tap.
   expect(tap.stats.collections).toBeGreaterThan(500);
+  expect(tap.stats.otlpChecks).toBeGreaterThan(1000);
   expect(tap.stats.points).toBeGreaterThan(2000);
   expect(tap.stats.pauses).toBeGreaterThan(100);
   needPeers(ctx, peers().openMetricsParser);

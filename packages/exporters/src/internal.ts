@@ -6,3 +6,6 @@ export { Slicer } from './common/slicer.js';
 export { ClassicTextWriter, type PrometheusFormatOptions } from './prometheus/text.js';
 export { OpenMetricsWriter, OPENMETRICS_CONTENT_TYPE } from './prometheus/openmetrics.js';
 export { prefersOpenMetrics } from './prometheus/negotiate.js';
+export { encodeJson } from './otlp/json.js';
+export { encodeProtobuf } from './otlp/protobuf.js';
+export { decodeExportResponse } from './otlp/response.js';

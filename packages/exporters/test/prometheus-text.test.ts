@@ -24,7 +24,13 @@ function pair(options: Options = {}, views: object[] = []) {
   const fast = new FastPrometheusExporter({ ...options, preventServerStart: true });
   const standard = new PrometheusExporter({ ...options, preventServerStart: true });
   const provider = new FastMeterProvider({ resource: RESOURCE, readers: [fast, standard], views: views as never });
-  const serializer = new PrometheusSerializer(options.prefix, options.appendTimestamp, options.withResourceConstantLabels, options.withoutTargetInfo, options.withoutScopeInfo);
+  const serializer = new PrometheusSerializer(
+    options.prefix,
+    options.appendTimestamp,
+    options.withResourceConstantLabels,
+    options.withoutTargetInfo,
+    options.withoutScopeInfo,
+  );
   return {
     provider,
     fast,
@@ -46,7 +52,7 @@ function record(provider: FastMeterProvider): void {
   requests.add(1);
   const duration = meter.createHistogram('http.duration', { unit: 'ms' });
   for (const v of [0, 3, 7, 12, 99, 1000, 20_000]) duration.record(v, { route: '/a' });
-  duration.record(5, { route: '/b', 'le': 'x' });
+  duration.record(5, { route: '/b', le: 'x' });
   const inflight = meter.createUpDownCounter('inflight', { valueType: ValueType.INT });
   inflight.add(5, { pool: 'x' });
   inflight.add(-7, { pool: 'y' });

@@ -3,7 +3,7 @@
 // documents: each must parse completely (`# EOF`, families, histograms, names).
 import { run } from '../../e2e/helpers/proc.js';
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse
 out = []
@@ -36,10 +36,21 @@ export type ParseResult = { ok: true; families: ParsedFamily[] } | { ok: false; 
 export async function parseOpenMetrics(python: string, documents: string[]): Promise<ParseResult[]> {
   const r = await run(python, ['-c', SCRIPT], { input: JSON.stringify(documents), timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`OpenMetrics parser failed: ${r.stderr}`);
-  const raw = JSON.parse(r.stdout) as ({ ok: true; families: [string, string, string, [string, Record<string, string>, number, number | null][]][] } | { ok: false; error: string })[];
+  const raw = JSON.parse(r.stdout) as (
+    | { ok: true; families: [string, string, string, [string, Record<string, string>, number, number | null][]][] }
+    | { ok: false; error: string }
+  )[];
   return raw.map(d =>
     d.ok
-      ? { ok: true, families: d.families.map(([name, type, unit, samples]) => ({ name, type, unit, samples: samples.map(([n, labels, value, timestamp]) => ({ name: n, labels, value, timestamp })) })) }
+      ? {
+          ok: true,
+          families: d.families.map(([name, type, unit, samples]) => ({
+            name,
+            type,
+            unit,
+            samples: samples.map(([n, labels, value, timestamp]) => ({ name: n, labels, value, timestamp })),
+          })),
+        }
       : d,
   );
 }

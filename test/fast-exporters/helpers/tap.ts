@@ -12,7 +12,9 @@
 // come from two independent places: the sdk's attribute tables (reference) and
 // the entries announced at series creation (fast path).
 import type { CollectionResult } from '@opentelemetry/sdk-metrics';
+import { isDeepStrictEqual } from 'node:util';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { type ReadSeam, readSeamOf } from '@fastmeter/sdk/internal';
 import {
   ClassicTextWriter,
@@ -22,11 +24,14 @@ import {
   SeriesStore,
   Slicer,
   collectColumns,
+  encodeJson,
+  encodeProtobuf,
   millisToHrTime,
 } from '@fastmeter/exporters/internal';
 import { detectLine } from '@fastmeter/exporters';
 import type { CollectTap, TestReader } from '../../conformance/harness.js';
 import { firstDifference } from './diff.js';
+import { decodeJson, decodeProtobuf } from './schema.js';
 
 type Formats = Omit<PrometheusFormatOptions, 'line'>;
 
@@ -46,12 +51,16 @@ export interface TapStats {
   collections: number;
   points: number;
   prometheusChecks: number;
+  /** OTLP bodies compared field by field (decoded with the official schema). */
+  otlpChecks: number;
+  /** ... of which byte-identical to the standard serialiser's. */
+  otlpByteIdentical: number;
   slicedCollections: number;
   pauses: number;
 }
 
 export class ExporterTap implements CollectTap {
-  readonly stats: TapStats = { collections: 0, points: 0, prometheusChecks: 0, slicedCollections: 0, pauses: 0 };
+  readonly stats: TapStats = { collections: 0, points: 0, prometheusChecks: 0, otlpChecks: 0, otlpByteIdentical: 0, slicedCollections: 0, pauses: 0 };
   /** OpenMetrics documents kept for the strict parser (at most `maxOpenMetrics`). */
   readonly openMetrics: string[] = [];
   private readonly _bound = new WeakMap<TestReader, Bound>();
@@ -110,13 +119,38 @@ export class ExporterTap implements CollectTap {
       }
       this.stats.prometheusChecks++;
     }
-    if (this.openMetrics.length < this._maxOpenMetrics) this.openMetrics.push(Buffer.concat(await this._om.write(columns, slicer)).toString('utf8'));
+    // OTLP: both encodings, field by field through the official schema (and byte by byte when they match).
+    const rm = result.resourceMetrics as never;
+    if (columns.scopes.length > 0) {
+      this._otlp('protobuf', n, await encodeProtobuf(columns, slicer), ProtobufMetricsSerializer.serializeRequest(rm) as Uint8Array, decodeProtobuf);
+      this._otlp('JSON', n, await encodeJson(columns, slicer), JsonMetricsSerializer.serializeRequest(rm) as Uint8Array, decodeJson);
+    }
+    if (n % 5 === 0 && this.openMetrics.length < this._maxOpenMetrics)
+      this.openMetrics.push(Buffer.concat(await this._om.write(columns, slicer)).toString('utf8'));
     slicer.finish();
     if (sliced) {
       this.stats.slicedCollections++;
       this.stats.pauses += slicer.slices - 1;
     }
     return result;
+  }
+
+  private _otlp(format: string, n: number, ours: Uint8Array, standard: Uint8Array, decode: (body: Uint8Array) => Record<string, unknown>): void {
+    // Ours always goes through the official schema (a body it cannot read fails here). Field
+    // identity: equal bytes decode equally; different bytes must at least decode to the same message
+    // (and are still reported, as every body so far has been byte-identical).
+    const decoded = decode(ours);
+    this.stats.otlpChecks++;
+    if (Buffer.compare(Buffer.from(ours), Buffer.from(standard)) === 0) {
+      this.stats.otlpByteIdentical++;
+      return;
+    }
+    const expected = decode(standard);
+    if (!isDeepStrictEqual(expected, decoded)) {
+      throw new Error(
+        `OTLP ${format} body differs from the standard serialiser's at collection ${n}: ${firstDifference(JSON.stringify(expected), JSON.stringify(decoded))}`,
+      );
+    }
   }
 }
 

@@ -23,7 +23,9 @@ import { type SeriesEntry, SeriesEntry as Entry, type SeriesStore } from './seri
 import type { Slicer } from './slicer.js';
 
 /** Point times: ms columns (fastmeter) or the HrTime of each point (objects). */
-export type PointTimes = { readonly kind: 'ms'; readonly start: Float64Array; readonly end: number } | { readonly kind: 'hr'; readonly start: HrTime[]; readonly end: HrTime[] };
+export type PointTimes =
+  | { readonly kind: 'ms'; readonly start: Float64Array; readonly end: number }
+  | { readonly kind: 'hr'; readonly start: HrTime[]; readonly end: HrTime[] };
 
 export interface ColumnMetric {
   readonly descriptor: MetricDescriptor;
@@ -51,7 +53,12 @@ export interface ColumnCollection {
   readonly collectionMs: number;
 }
 
-const DATA_POINT_TYPE = { sum: DataPointType.SUM, lastValue: DataPointType.GAUGE, histogram: DataPointType.HISTOGRAM, exponential: DataPointType.EXPONENTIAL_HISTOGRAM } as const;
+const DATA_POINT_TYPE = {
+  sum: DataPointType.SUM,
+  lastValue: DataPointType.GAUGE,
+  histogram: DataPointType.HISTOGRAM,
+  exponential: DataPointType.EXPONENTIAL_HISTOGRAM,
+} as const;
 
 /**
  * One collection through the read seam. Each stream is snapshotted (values

@@ -79,7 +79,10 @@ export abstract class FastMetricReader implements IMetricReader {
     const producer = this._bound();
     const [own, ...more] = await Promise.all([producer.collect(options), ...this._metricProducers.map(p => p.collect(options))]);
     return {
-      resourceMetrics: { resource: own.resourceMetrics.resource, scopeMetrics: own.resourceMetrics.scopeMetrics.concat(...more.map(r => r.resourceMetrics.scopeMetrics)) },
+      resourceMetrics: {
+        resource: own.resourceMetrics.resource,
+        scopeMetrics: own.resourceMetrics.scopeMetrics.concat(...more.map(r => r.resourceMetrics.scopeMetrics)),
+      },
       errors: own.errors.concat(...more.map(r => r.errors)),
     };
   }

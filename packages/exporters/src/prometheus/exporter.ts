@@ -205,7 +205,10 @@ export class FastPrometheusExporter extends FastMetricReader {
         if (errors.length) diag.error('PrometheusExporter: metrics collection errors', ...errors);
         if (response.writableEnded || response.destroyed) return;
         response.setHeader('content-type', contentType);
-        response.setHeader('content-length', chunks.reduce((n, c) => n + c.length, 0));
+        response.setHeader(
+          'content-length',
+          chunks.reduce((n, c) => n + c.length, 0),
+        );
         for (const chunk of chunks) response.write(chunk);
         response.end();
       },

@@ -104,7 +104,10 @@ export class OpenMetricsWriter {
       const labels = combine(own, added, histogram, entry, addedAttributes);
       const key = labels.key;
       if (series.has(key)) {
-        this._warnOnce(`duplicate:${name}`, `OpenMetrics: several points of "${name}" have the same labels (e.g. {status: 200} and {status: "200"}); the first is exported`);
+        this._warnOnce(
+          `duplicate:${name}`,
+          `OpenMetrics: several points of "${name}" have the same labels (e.g. {status: 200} and {status: "200"}); the first is exported`,
+        );
         continue;
       }
       series.add(key);

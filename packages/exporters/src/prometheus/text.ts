@@ -90,7 +90,8 @@ export class ClassicTextWriter {
     resourceLabels: Record<string, unknown> | undefined,
     slicer: Slicer,
   ): Promise<boolean> {
-    const known = metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE || metric.dataPointType === DataPointType.HISTOGRAM;
+    const known =
+      metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE || metric.dataPointType === DataPointType.HISTOGRAM;
     if (!known) diag.error(`Unrecognizable DataPointType: ${metric.dataPointType} for metric "${name}"`);
     if (writeMetadata) {
       const unit = metadata.unit ? `# UNIT ${name} ${escapeString(metadata.unit)}\n` : '';
