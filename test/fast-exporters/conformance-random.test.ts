@@ -6,7 +6,7 @@ import { needPeers, peers } from '../e2e/helpers/peers.js';
 import { parseOpenMetrics } from './helpers/openmetrics.js';
 import { ExporterTap } from './helpers/tap.js';
 
-const tap = new ExporterTap(200);
+const tap = new ExporterTap(4000, 2);
 setCollectTap(tap);
 
 await import('../conformance/random.test.js');

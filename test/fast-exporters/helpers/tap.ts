@@ -31,7 +31,7 @@ import {
 import { detectLine } from '@fastmeter/exporters';
 import type { CollectTap, TestReader } from '../../conformance/harness.js';
 import { firstDifference } from './diff.js';
-import { decodeJson, decodeProtobuf } from './schema.js';
+import { decodeJson, decodeProtobuf } from '../../../packages/exporters/test/helpers/schema.js';
 
 type Formats = Omit<PrometheusFormatOptions, 'line'>;
 
@@ -72,7 +72,10 @@ export class ExporterTap implements CollectTap {
   /** Settles when the last collection started so far has returned. */
   private _tail: Promise<void> = Promise.resolve();
 
-  constructor(private readonly _maxOpenMetrics = 300) {}
+  constructor(
+    private readonly _maxOpenMetrics = 4000,
+    private readonly _openMetricsEvery = 1,
+  ) {}
 
   attach(reader: TestReader): void {
     const setMetricProducer = reader.setMetricProducer.bind(reader);
@@ -125,7 +128,7 @@ export class ExporterTap implements CollectTap {
       this._otlp('protobuf', n, await encodeProtobuf(columns, slicer), ProtobufMetricsSerializer.serializeRequest(rm) as Uint8Array, decodeProtobuf);
       this._otlp('JSON', n, await encodeJson(columns, slicer), JsonMetricsSerializer.serializeRequest(rm) as Uint8Array, decodeJson);
     }
-    if (n % 5 === 0 && this.openMetrics.length < this._maxOpenMetrics)
+    if (n % this._openMetricsEvery === 0 && this.openMetrics.length < this._maxOpenMetrics)
       this.openMetrics.push(Buffer.concat(await this._om.write(columns, slicer)).toString('utf8'));
     slicer.finish();
     if (sliced) {

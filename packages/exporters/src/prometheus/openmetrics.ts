@@ -12,7 +12,8 @@
 //   - histograms whose bounds include a negative number, or without a sum, have no
 //     `_count`/`_sum` (OpenMetrics allows `_sum` only with non-negative buckets, and
 //     `_count` only with `_sum`);
-//   - families whose names clash with an earlier family's samples (a gauge `x_total`
+//   - histograms whose bounds are not increasing numbers (advice accepts anything), and
+//     families whose names clash with an earlier family's samples (a gauge `x_total`
 //     beside a counter `x`) and exponential histograms are left out, with a diag.warn once;
 //   - timestamps in seconds.
 import { diag } from '@opentelemetry/api';
@@ -88,6 +89,10 @@ export class OpenMetricsWriter {
     slicer: Slicer,
   ): Promise<void> {
     const histogram = metric.dataPointType === DataPointType.HISTOGRAM;
+    if (histogram && !increasing((metric.values as HistogramColumns).boundaries)) {
+      this._warnOnce(`bounds:${name}`, `OpenMetrics: "${name}" has bucket bounds that are not increasing numbers; its points are not exported`);
+      return;
+    }
     const addedAttributes = scopeLabels(scope, resourceLabels, this._options.withoutScopeInfo);
     const added = omLabels(addedAttributes, histogram);
     const times = this._options.appendTimestamp ? omTimestamps(metric) : () => '';
@@ -123,6 +128,15 @@ export class OpenMetricsWriter {
     this._warned.add(key);
     diag.warn(message);
   }
+}
+
+/** OpenMetrics buckets need strictly increasing numeric bounds (advice may hold anything). */
+function increasing(bounds: readonly unknown[]): boolean {
+  for (let i = 0; i < bounds.length; i++) {
+    const b = bounds[i];
+    if (typeof b !== 'number' || Number.isNaN(b) || (i > 0 && !(b > (bounds[i - 1] as number)))) return false;
+  }
+  return true;
 }
 
 function header(name: string, metadata: Metadata): string {
