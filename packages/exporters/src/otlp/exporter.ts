@@ -19,7 +19,11 @@ import {
   type ResourceMetrics,
 } from '@fastmeter/sdk';
 import type { IOtlpExportDelegate, OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base';
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+// The CommonJS build's type resolution (node10) does not read `exports` subpaths; Node does, in
+// both builds. The two functions are typed below (their signature in 0.22x and 0.30x).
+// biome-ignore lint/suspicious/noTsIgnore: the ESM build resolves the module, the CommonJS build does not; expect-error would fail one of them
+// @ts-ignore
+import * as nodeHttp from '@opentelemetry/otlp-exporter-base/node-http';
 import { type ColumnCollection, columnsOf } from '../common/columns.js';
 import { Slicer, sliceBudget } from '../common/slicer.js';
 import { encodeJson } from './json.js';
@@ -56,6 +60,22 @@ interface Prepared {
   readonly points: number;
 }
 
+interface Serializer<Request> {
+  serializeRequest(request: Request): Uint8Array | undefined;
+  deserializeResponse(data: Uint8Array): unknown;
+}
+
+const { convertLegacyHttpOptions, createOtlpHttpExportDelegate } = nodeHttp as unknown as {
+  convertLegacyHttpOptions(config: OTLPExporterNodeConfigBase, signal: string, path: string, headers: Record<string, string>): unknown;
+  createOtlpHttpExportDelegate<Request>(
+    options: unknown,
+    serializer: Serializer<Request>,
+    componentType: string,
+    metricsHelper: { name: 'metric_data_point'; countItems(request: Request): number },
+    meterProvider: unknown,
+  ): IOtlpExportDelegate<Request>;
+};
+
 const CONTENT_TYPE: Record<OtlpProtocol, string> = { 'http/protobuf': 'application/x-protobuf', 'http/json': 'application/json' };
 
 export class FastOTLPMetricExporter {
@@ -71,7 +91,7 @@ export class FastOTLPMetricExporter {
     this._temporality = temporalitySelector(config.temporalityPreference);
     this._aggregation = config.aggregationPreference ?? (() => DEFAULT_AGGREGATION);
     const json = this.protocol === 'http/json';
-    this._delegate = createOtlpHttpExportDelegate<Prepared, unknown>(
+    this._delegate = createOtlpHttpExportDelegate<Prepared>(
       convertLegacyHttpOptions(config, 'METRICS', 'v1/metrics', { 'Content-Type': CONTENT_TYPE[this.protocol] }),
       {
         serializeRequest: prepared => prepared.body,
