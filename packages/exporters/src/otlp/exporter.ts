@@ -18,9 +18,9 @@ import {
   InstrumentType,
   type ResourceMetrics,
 } from '@fastmeter/sdk';
-import type { IOtlpExportDelegate, OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base';
+import type { MeterProvider } from '@opentelemetry/api';
 // The CommonJS build's type resolution (node10) does not read `exports` subpaths; Node does, in
-// both builds. The two functions are typed below (their signature in 0.22x and 0.30x).
+// both builds. What is used is typed below (the same in 0.22x and 0.30x, whose type exports differ).
 // biome-ignore lint/suspicious/noTsIgnore: the ESM build resolves the module, the CommonJS build does not; expect-error would fail one of them
 // @ts-ignore
 import * as nodeHttp from '@opentelemetry/otlp-exporter-base/node-http';
@@ -35,6 +35,27 @@ export type OtlpProtocol = 'http/protobuf' | 'http/json';
 /** exporter-metrics-otlp-http's AggregationTemporalityPreference (same values). */
 export const AggregationTemporalityPreference = { DELTA: 0, CUMULATIVE: 1, LOWMEMORY: 2 } as const;
 export type AggregationTemporalityPreference = (typeof AggregationTemporalityPreference)[keyof typeof AggregationTemporalityPreference];
+
+/** OTLPExporterNodeConfigBase of @opentelemetry/otlp-exporter-base (0.22x and 0.30x). */
+export interface OTLPExporterNodeConfigBase {
+  url?: string;
+  headers?: Record<string, string> | (() => Promise<Record<string, string>>);
+  concurrencyLimit?: number;
+  timeoutMillis?: number;
+  keepAlive?: boolean;
+  compression?: 'none' | 'gzip';
+  httpAgentOptions?: object | ((protocol: string) => unknown);
+  userAgent?: string;
+  /** @experimental self-observability of the exporter, as upstream. */
+  selfObsMeterProvider?: MeterProvider;
+}
+
+/** The standard delegate: serialises (here: hands over our body), sends, retries. */
+interface ExportDelegate<Request> {
+  export(request: Request, resultCallback: (result: ExportResult) => void): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
 
 export interface FastOTLPMetricExporterOptions extends OTLPExporterNodeConfigBase {
   /** Default: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else 'http/protobuf'. */
@@ -73,14 +94,14 @@ const { convertLegacyHttpOptions, createOtlpHttpExportDelegate } = nodeHttp as u
     componentType: string,
     metricsHelper: { name: 'metric_data_point'; countItems(request: Request): number },
     meterProvider: unknown,
-  ): IOtlpExportDelegate<Request>;
+  ): ExportDelegate<Request>;
 };
 
 const CONTENT_TYPE: Record<OtlpProtocol, string> = { 'http/protobuf': 'application/x-protobuf', 'http/json': 'application/json' };
 
 export class FastOTLPMetricExporter {
   readonly protocol: OtlpProtocol;
-  private readonly _delegate: IOtlpExportDelegate<Prepared>;
+  private readonly _delegate: ExportDelegate<Prepared>;
   private readonly _temporality: (type: InstrumentType) => AggregationTemporality;
   private readonly _aggregation: (type: InstrumentType) => AggregationOption;
   private readonly _budget: number;

@@ -85,7 +85,8 @@ function gatherHistograms(cells: HistogramCells, sids: Int32Array, count: number
   for (let i = 0; i < count; i++) {
     const sid = sids[i];
     const from = sid * stride;
-    counts.set(cells.counts.subarray(from, from + stride), i * stride);
+    const to = i * stride;
+    for (let b = 0; b < stride; b++) counts[to + b] = cells.counts[from + b];
     total[i] = cells.count[sid];
     if (sum !== null) sum[i] = cells.sum[sid];
     if (min !== null) (min as Float64Array)[i] = cells.min[sid];

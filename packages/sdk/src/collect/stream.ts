@@ -18,6 +18,7 @@ import type { AggregationSpec } from '../aggregate/aggregation.js';
 import { AggregationTemporality, DataPointType, allowsNegativeValues } from '../common/enums.js';
 import { DropReason, type Health } from '../common/health.js';
 import type { DataPoint, InstrumentDescriptor, MetricData } from '../common/types.js';
+import { millisToHrTime } from '../common/time.js';
 import { type InternContext, type SeriesListener, type SeriesObserverSlot, SeriesSpace } from '../intern/series.js';
 import { type Cells, createCells, nextCapacity } from '../storage/cells.js';
 import { type AttributeMapping, applyProcessors } from '../view/attributes-processor.js';
@@ -58,6 +59,9 @@ export class MetricStream implements SeriesListener {
   readonly cells: Cells;
   /** 1 for series measured since the last drain/reset. */
   touched = new Uint8Array(0);
+  /** Scratch of a collection: the exported series and their start times (see _take). */
+  private _sids = new Int32Array(0);
+  private _starts = new Float64Array(0);
   /** Time of the first measurement of each series since the last drain/reset (not kept in CUMULATIVE_ONLY). */
   firstMs = new Float64Array(0);
   /** Observable streams: the clock of the observation being applied, else undefined (use Date.now()). */
@@ -289,34 +293,65 @@ export class MetricStream implements SeriesListener {
 
   /** The MetricData for one reader's collection, or undefined when it has no points. */
   collect(readerIndex: number, collectionMs: number, endTime: [number, number]): MetricData | undefined {
-    const snapshot = this.snapshot(readerIndex, collectionMs);
-    if (snapshot === undefined) return undefined;
-    return this.toMetricData(snapshot, this.series.materialize(), endTime);
+    const take = this._take(readerIndex, collectionMs);
+    if (take === undefined) return undefined;
+    // Read straight from the reader's cells (collect is synchronous), then reset delta slots.
+    const { cells, count } = take;
+    const sids = this._sids;
+    const starts = this._starts;
+    const attributes = this.series.materialize();
+    const points = new Array<DataPoint<unknown>>(count);
+    for (let i = 0; i < count; i++) {
+      const sid = sids[i];
+      points[i] = { attributes: attributes[sid] as Attributes, startTime: millisToHrTime(starts[i]), endTime, value: cells.value(sid) };
+    }
+    if (take.temporality === AggregationTemporality.DELTA) for (let i = 0; i < count; i++) cells.clear(sids[i]);
+    return this._metricData(take.temporality, points);
   }
 
   /**
-   * One reader's collection as columns (see snapshot.ts), or undefined when it
-   * has no points. Does the collection's bookkeeping, so it replaces collect()
-   * for that reader: delta state is consumed exactly once, by either.
+   * One reader's collection as columns (see snapshot.ts): the values are
+   * copied out, so the snapshot stays consistent while it is serialised
+   * later. Undefined when there are no points. Does the collection's
+   * bookkeeping, so it replaces collect() for that reader: delta state is
+   * consumed exactly once, by either.
    */
   snapshot(readerIndex: number, collectionMs: number): StreamSnapshot | undefined {
+    const take = this._take(readerIndex, collectionMs);
+    if (take === undefined) return undefined;
+    const { cells, count } = take;
+    const sids = this._sids.slice(0, count);
+    const values = gather(cells, sids, count);
+    if (take.temporality === AggregationTemporality.DELTA) for (let i = 0; i < count; i++) cells.clear(sids[i]);
+    return new StreamSnapshot(take.temporality, count, sids, this._starts.slice(0, count), values);
+  }
+
+  /**
+   * A collection's bookkeeping for one reader (drain, eviction, delta reset,
+   * reclaim): the exported series and their start times go to `_sids` and
+   * `_starts` (scratch, reused), their values stay in the returned cells.
+   */
+  private _take(readerIndex: number, collectionMs: number): { temporality: AggregationTemporality; cells: Cells; count: number } | undefined {
     const state = this._stateOf[readerIndex];
     if (state === undefined) return undefined;
     if (this.layout === Layout.SHARED) this._drain();
     else if (this._idle !== null) this._age(this.touched, true);
     if (this._idle !== null) this._evict();
     const n = this.series.highWater;
-    const sids = new Int32Array(n);
-    const startMs = new Float64Array(n);
+    if (this._sids.length < n) {
+      this._sids = new Int32Array(nextCapacity(this._sids.length, n));
+      this._starts = new Float64Array(this._sids.length);
+    }
+    const sids = this._sids;
+    const starts = this._starts;
     let count = 0;
     if (state instanceof CumulativeState) {
       for (let sid = 0; sid < n; sid++) {
         if (state.exists[sid] === 0 || !this.series.isLive(sid)) continue;
         sids[count] = sid;
-        startMs[count++] = state.startMs[sid];
+        starts[count++] = state.startMs[sid];
       }
-      if (count === 0) return undefined;
-      return new StreamSnapshot(AggregationTemporality.CUMULATIVE, count, sids, startMs, gather(state.cells, sids, count));
+      return count === 0 ? undefined : { temporality: AggregationTemporality.CUMULATIVE, cells: state.cells, count };
     }
     const single = this.layout === Layout.SINGLE_DELTA;
     const pending = single ? this.touched : state.pending;
@@ -327,16 +362,14 @@ export class MetricStream implements SeriesListener {
         continue;
       }
       sids[count] = sid;
-      startMs[count++] = state.reported[sid] === 1 ? state.lastCollectionMs : pendingStartMs[sid];
+      starts[count++] = state.reported[sid] === 1 ? state.lastCollectionMs : pendingStartMs[sid];
       pending[sid] = 0;
       state.reported[sid] = 1;
     }
-    const values = gather(state.cells, sids, count);
-    for (let i = 0; i < count; i++) state.cells.clear(sids[i]);
     state.lastCollectionMs = collectionMs;
+    // Reclaims only series this collection does not export: their values are still to be read.
     if (this._cumulative === null && !this._isAsync) this._reclaim();
-    if (count === 0) return undefined;
-    return new StreamSnapshot(AggregationTemporality.DELTA, count, sids, startMs, values);
+    return count === 0 ? undefined : { temporality: AggregationTemporality.DELTA, cells: state.cells, count };
   }
 
   /** sdk-metrics' MetricData for a snapshot; `attributes` is indexed by series id (SeriesSpace.materialize). */
