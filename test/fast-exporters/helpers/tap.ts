@@ -64,6 +64,8 @@ export class ExporterTap implements CollectTap {
   /** OpenMetrics documents kept for the strict parser (at most `maxOpenMetrics`). */
   readonly openMetrics: string[] = [];
   private readonly _bound = new WeakMap<TestReader, Bound>();
+  /** Readers with sdk-metrics' self-observability on: their collect() records its own duration; left to it. */
+  private readonly _selfObserved = new WeakSet<TestReader>();
   private readonly _classic = PROMETHEUS_OPTIONS.map(o => ({
     ours: new ClassicTextWriter({ ...o, line: detectLine() }),
     standard: new PrometheusSerializer(o.prefix, o.appendTimestamp, o.withResourceConstantLabels, o.withoutTargetInfo, o.withoutScopeInfo),
@@ -78,6 +80,14 @@ export class ExporterTap implements CollectTap {
   ) {}
 
   attach(reader: TestReader): void {
+    const r = reader as unknown as { _setSelfObsMeterProvider?: (provider: unknown) => void };
+    const setSelfObs = r._setSelfObsMeterProvider?.bind(reader);
+    if (setSelfObs !== undefined) {
+      r._setSelfObsMeterProvider = provider => {
+        this._selfObserved.add(reader);
+        setSelfObs(provider);
+      };
+    }
     const setMetricProducer = reader.setMetricProducer.bind(reader);
     reader.setMetricProducer = producer => {
       const seam = readSeamOf(producer);
@@ -88,8 +98,9 @@ export class ExporterTap implements CollectTap {
 
   async collect(reader: TestReader, options?: { timeoutMillis?: number }): Promise<CollectionResult> {
     const bound = this._bound.get(reader);
-    // Not bound, or shut down: the standard collect() throws what it throws.
-    if (bound === undefined || (reader as unknown as { _shutdown: boolean })._shutdown) return reader.collect(options);
+    // Not bound, or shut down: the standard collect() throws what it throws. A reader with
+    // sdk-metrics' self-observability records its collection's duration in collect(): not replaced.
+    if (bound === undefined || (reader as unknown as { _shutdown: boolean })._shutdown || this._selfObserved.has(reader)) return reader.collect(options);
     // Concurrent collections return in the order they started, as the standard ones do here
     // (the World records collections as they return); the slices below must not reorder them.
     const previous = this._tail;

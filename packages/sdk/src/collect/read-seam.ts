@@ -20,6 +20,7 @@ import type { FastMeter } from '../api/meter.js';
 import type { ProviderState } from '../api/state.js';
 import type { InstrumentDescriptor, InstrumentationScope, MetricData, Resource } from '../common/types.js';
 import type { StreamSnapshot } from './snapshot.js';
+import { loadTimeoutErrorClass } from './timeout.js';
 import type { MetricStream } from './stream.js';
 
 export const READ_SEAM: unique symbol = Symbol.for('@fastmeter/sdk.read-seam') as never;
@@ -68,6 +69,8 @@ export class ReadSeam {
    * to read.
    */
   async begin(collectionMs: number, timeoutMillis?: number): Promise<SeamCollection> {
+    // A callback that times out rejects with sdk-metrics' TimeoutError when it can be loaded (as collect()).
+    if (timeoutMillis != null) await loadTimeoutErrorClass();
     const errors: unknown[] = [];
     for (const hook of this._state.collectHooks) {
       try {
