@@ -15,10 +15,18 @@ if (existsSync(versionFile)) {
   const source = readFileSync(versionFile, 'utf8');
   if (!source.includes(`'${version}'`)) throw new Error(`src/version.ts does not say '${version}' (package.json)`);
 }
-const tsc = createRequire(join(cwd, 'package.json')).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(join(cwd, 'package.json')).resolve('typescript/bin/tsc');
+} catch {
+  console.error('build-package: typescript is not installed. Run `pnpm install` at the repository root first.');
+  process.exit(1);
+}
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit', cwd });
-run('-p', 'tsconfig.json', '--outDir', 'dist/esm');
-run('-p', 'tsconfig.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10', '--verbatimModuleSyntax', 'false');
+// src/ is not published: source maps carry their sources, and no declaration maps point into it.
+const published = ['--inlineSources', '--declarationMap', 'false'];
+run('-p', 'tsconfig.json', '--outDir', 'dist/esm', ...published);
+run('-p', 'tsconfig.json', '--outDir', 'dist/cjs', ...published, '--module', 'commonjs', '--moduleResolution', 'node10', '--verbatimModuleSyntax', 'false');
 mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
 writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');

@@ -34,3 +34,11 @@ export function swapCatalog(yaml, catalog) {
   }
   return out;
 }
+
+/** The `catalog:` entries of a pnpm-workspace.yaml text, as `{ name: version }`. */
+export function readCatalog(yaml) {
+  const catalog = {};
+  const block = /^catalog:\s*\n((?:[ \t]+.*\n?|\s*\n)*)/m.exec(yaml);
+  for (const m of (block?.[1] ?? '').matchAll(/^[ \t]+['"]?([^'":\s]+)['"]?:[ \t]*['"]?([^'"\s#]+)/gm)) catalog[m[1]] = m[2];
+  return catalog;
+}

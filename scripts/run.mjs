@@ -12,10 +12,10 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LINES, swapCatalog } from './lines.mjs';
+import { pnpmCommand } from './pnpm.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, '.cache');
-const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split('@')[1];
 
 function log(message) {
   console.log(`\n[fastmeter] ${message}`);
@@ -30,15 +30,6 @@ function run(cmd, args, options = {}) {
 function must(cmd, args, options) {
   const status = run(cmd, args, options);
   if (status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${status}`);
-}
-
-/** pnpm on PATH if it is the right major, else through npx (corepack does not work here). */
-function pnpmCommand() {
-  try {
-    const v = execFileSync('pnpm', ['--version'], { encoding: 'utf8' }).trim();
-    if (v.split('.')[0] === PNPM_VERSION.split('.')[0]) return ['pnpm', []];
-  } catch {}
-  return ['npx', ['-y', `pnpm@${PNPM_VERSION}`]];
 }
 
 function pnpm(args, options) {
