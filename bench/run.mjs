@@ -4,10 +4,13 @@
 //   pnpm bench                      full run (several minutes), writes RESULTS.md
 //   node --expose-gc run.mjs --check    smoke check: QUICK + verification, writes nothing
 //
+// Besides the core suites, every area script bench/<area>.mjs runs (lib/areas.mjs) and its
+// results/<area>.md is included in the report. Exits non-zero when a total does not verify,
+// an area fails, or a target is missed (each printed as a MISSED line), after writing the report.
+//
 // Knobs: README.md. Runs against the built package (a snapshot of packages/sdk/dist taken at
 // start, see lib/snapshot.mjs); builds nothing itself.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 if (typeof globalThis.gc !== 'function') {
   console.error('bench: gc() is not exposed. Run with `node --expose-gc run.mjs` (`pnpm bench` does).');
@@ -33,6 +36,8 @@ const { runCollect } = await import('./suites/collect.mjs');
 const { runMemory } = await import('./suites/memory.mjs');
 const { runAlloc } = await import('./suites/alloc.mjs');
 const { renderReport } = await import('./lib/report.mjs');
+const { areaTargets, runAreas } = await import('./lib/areas.mjs');
+const { quoteResults, replaceQuote } = await import('./lib/quote.mjs');
 
 const started = Date.now();
 const log = line => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
@@ -47,36 +52,46 @@ async function main() {
   const memory = await runMemory(log);
   const alloc = await runAlloc(log);
   if (!Number.isFinite(sink())) throw new Error('SINK is not finite');
-  const workers = runWorkers(log);
+  const areas = runAreas(log);
 
-  const { markdown, targets } = renderReport({ env, envEnd: environment(), sdk, runtimeMs: Date.now() - started, hot, collect, memory, alloc, workers });
+  const { markdown, targets } = renderReport({
+    env,
+    envEnd: environment(),
+    sdk,
+    runtimeMs: Date.now() - started,
+    hot,
+    collect,
+    memory,
+    alloc,
+    areas: areas.sections,
+  });
   log('all recorded totals verified');
-  for (const t of targets) console.log(`  ${t.status.startsWith('✅') ? 'met   ' : t.status === '–' ? '      ' : 'MISSED'} ${t.target}: ${t.measured}`);
+  const rows = [
+    ...targets.map(t => ({ text: `${t.target}: ${t.measured}`, status: t.status.startsWith('✅') ? 'met' : t.status === '–' ? '' : 'MISSED' })),
+    ...areas.sections
+      .filter(a => !a.stale)
+      .flatMap(areaTargets)
+      .map(t => ({ text: `[${t.area}] ${t.target}: ${t.measured}`, status: t.met ? 'met' : 'MISSED' })),
+  ];
+  for (const r of rows) console.log(`  ${r.status.padEnd(6)} ${r.text}`);
   const file = reportFile();
-  if (file === null) {
-    log('--check: verification passed; no report written');
-    return;
+  if (file === null) log('--check: no report written');
+  else {
+    writeFileSync(new URL(file, import.meta.url), markdown);
+    log(`wrote bench/${file}`);
+    if (file === 'RESULTS.md') {
+      const readme = new URL('../README.md', import.meta.url);
+      writeFileSync(readme, replaceQuote(readFileSync(readme, 'utf8'), quoteResults(markdown)));
+      log('updated the targets quoted in README.md');
+    }
   }
-  writeFileSync(new URL(file, import.meta.url), markdown);
-  log(`wrote bench/${file}`);
-}
-
-/**
- * The @fastmeter/workers suite runs in its own process (it starts worker threads and
- * writes results/workers.md); a full run regenerates it, other runs include the last one.
- */
-function runWorkers(log) {
-  const file = new URL('results/workers.md', import.meta.url);
-  const full = !config.check && !config.quick && config.only === null;
-  if (full || (config.only?.test('workers') ?? false)) {
-    log('workers: node --expose-gc workers.mjs');
-    const r = spawnSync(process.execPath, ['--expose-gc', 'workers.mjs', ...(config.quick ? ['--quick'] : [])], {
-      cwd: new URL('.', import.meta.url),
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error(`workers.mjs exited with ${r.status}`);
+  const missed = rows.filter(r => r.status === 'MISSED').length;
+  const failed = areas.ran.filter(r => !r.ok).map(r => r.area);
+  if (missed > 0 || failed.length > 0) {
+    const why = [missed > 0 ? `${missed} target(s) MISSED` : '', failed.length > 0 ? `area(s) failed: ${failed.join(', ')}` : ''].filter(Boolean);
+    console.error(`\nbench: ${why.join('; ')} (exit 1)`);
+    process.exitCode = 1;
   }
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 main().catch(err => {

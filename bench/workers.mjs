@@ -5,7 +5,7 @@
 // as prom-client's cluster support does: nothing ships for worker_threads), and
 // the latency of a collection with workers attached. Writes bench/results/workers.md.
 //
-//   cd /work/main && pnpm build && node --expose-gc bench/workers.mjs [--quick]
+//   pnpm build && cd bench && node --expose-gc workers.mjs [--quick]   (pnpm bench runs it too)
 //
 // Method: every configuration records the same workload (workers/workload.mjs):
 // per operation counter.add + histogram.record with a fresh 3-attribute literal

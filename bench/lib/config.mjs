@@ -3,14 +3,25 @@
 //   node --expose-gc run.mjs            full run, writes RESULTS.md
 //   node --expose-gc run.mjs --check    QUICK + verification only, writes nothing
 //   QUICK=1                             fast smoke run (< 60 s), writes RESULTS.partial.md
-//   ONLY=<regexp>                       only the benchmarks whose id matches (ids: hot/c3/fastmeter,
-//                                       collect/sdk-metrics, memory/prom-client-counter, alloc/...)
+//   ONLY=<regexp> or --only <regexp>    only the benchmarks whose id matches (ids: hot/c3/fastmeter,
+//                                       collect/sdk-metrics, memory/prom-client-counter, alloc/...,
+//                                       and the area names: workers, ...)
 //   ROUNDS, MIN_ITERS, TARGET_MS, MAX_RUN_MS   hot-path timing (see harness.mjs)
 //   SERIES        series for the collect and memory suites (default 100000)
 //   ALLOC_RECORDS records per allocation check (default 10000000)
-const argv = new Set(process.argv.slice(2));
+const args = process.argv.slice(2);
+const argv = new Set(args);
 const env = process.env;
 const check = argv.has('--check');
+/** `--only <re>` or `--only=<re>`, else ONLY. */
+function onlyPattern() {
+  const i = args.findIndex(a => a === '--only' || a.startsWith('--only='));
+  if (i === -1) return env.ONLY || null;
+  const value = args[i] === '--only' ? args[i + 1] : args[i].slice('--only='.length);
+  if (!value) throw new Error('--only needs a regular expression, e.g. --only hot');
+  return value;
+}
+const only = onlyPattern();
 const quick = check || env.QUICK === '1' || env.QUICK === 'true';
 
 function num(name, fallback) {
@@ -24,7 +35,7 @@ function num(name, fallback) {
 export const config = Object.freeze({
   check,
   quick,
-  only: env.ONLY ? new RegExp(env.ONLY) : null,
+  only: only ? new RegExp(only) : null,
   rounds: num('ROUNDS', quick ? 2 : 5),
   // Iterations per timed run: max(MIN_ITERS, enough for TARGET_MS), but a run never longer than
   // MAX_RUN_MS (a guard: at the defaults every bench gets >= 5M, sdk-metrics with two readers ~8 s).

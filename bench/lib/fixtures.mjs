@@ -25,7 +25,8 @@ export const deltaReader = (options = {}) => new BenchReader({ aggregationTempor
 /**
  * Label values, each set stored twice in a runtime array: benches load them through (i & 1) * k,
  * an index that changes every iteration, so V8 cannot hoist the attribute object, a key built
- * from it or a lookup out of the loop (loop-invariant code motion; perf-anchors section 3).
+ * from it or a lookup out of the loop (loop-invariant code motion: with invariant values Node 24 hoisted a key
+ * concatenation out of the loop and showed 9.6 ns instead of 112 ns).
  */
 const twice = values => [...values, ...values].map(s => `${s}`);
 export const L1 = twice(['GET']);

@@ -5,7 +5,7 @@
 // the work cannot be dropped as dead code. `iters` counts every iteration ever run, warm-up
 // included: the suites verify afterwards that the instruments recorded exactly that many.
 //
-// Procedure (see /work/shared/research/perf-anchors.md, section 3):
+// Procedure (bench/README.md, "Method"):
 //   1. warm-up + calibration per bench: grow n until one run takes >= warmMs, run once more at
 //      that size, then n = max(MIN_ITERS, TARGET_MS worth) capped at MAX_RUN_MS worth;
 //   2. ROUNDS interleaved rounds: every bench runs once per round, the start position rotated

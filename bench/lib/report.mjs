@@ -125,8 +125,21 @@ function allocSection(alloc) {
   ].join('\n');
 }
 
-/** `workers`: the markdown section bench/workers.mjs wrote (results/workers.md), included as is. */
-export function renderReport({ env, envEnd, sdk, runtimeMs, hot, collect, memory, alloc, workers }) {
+/** A section an area script wrote (results/<area>.md), included as is, with a note when this run did not write it. */
+function areaSection({ area, markdown, stale, failed }) {
+  const note = failed
+    ? `> **\`${area}.mjs\` failed in this run**; the section below is from an earlier run.`
+    : stale
+      ? `> Not run in this run: the section below is from an earlier run of \`${area}.mjs\`.`
+      : null;
+  const text = markdown.trim();
+  if (note === null) return text;
+  const [title, ...rest] = text.split('\n');
+  return title.startsWith('#') ? [title, '', note, ...rest].join('\n') : [note, '', text].join('\n');
+}
+
+/** `areas`: the sections of bench/<area>.mjs (lib/areas.mjs), after the core suites. */
+export function renderReport({ env, envEnd, sdk, runtimeMs, hot, collect, memory, alloc, areas = [] }) {
   const partial = config.quick || config.only;
   const pkgs = Object.entries(env.packages)
     .map(([k, v]) => `${k} ${v}`)
@@ -175,6 +188,6 @@ export function renderReport({ env, envEnd, sdk, runtimeMs, hot, collect, memory
   if (collect) out.push(collectSection(collect), '');
   if (memory) out.push(memorySection(memory), '');
   if (alloc) out.push(allocSection(alloc), '');
-  if (workers) out.push(workers.trim(), '');
+  for (const section of areas) out.push(areaSection(section), '');
   return { markdown: `${out.join('\n')}\n`, targets };
 }

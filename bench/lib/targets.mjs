@@ -4,7 +4,7 @@
 const fmt = x => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 function ratio(target, label, num, den, atLeast, unit = '×') {
-  if (!num?.median || !den?.median) return { target, measured: 'not measured', status: '–' };
+  if (!num?.median || !den?.median) return { target: target.text, measured: 'not measured', status: '–' };
   const med = num.median / den.median;
   const best = num.best / den.best;
   const meets = x => (atLeast ? x >= target.value : x <= target.value);

@@ -1,4 +1,4 @@
-// V8 floors: the least work that could do the same job (perf-anchors section 3, "(d)"), measured
+// V8 floors: the least work that could do the same job (a typed-array slot, a Map, a trie), measured
 // in the same run so that the SDK's ratios to them hold on this machine today.
 import { HV, L3, OTEL_BOUNDS, ROT_COMBOS, ROT_METHOD, ROT_ORDER, ROT_ROUTE, ROT_STATUS } from '../../lib/fixtures.mjs';
 import { arraySum, bench } from './defs.mjs';

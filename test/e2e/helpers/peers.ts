@@ -2,7 +2,6 @@
 // On a developer machine a missing peer skips the tests that need it, with the
 // command that installs it; under FASTMETER_REQUIRE_PEERS=1 (set by .ci/run after
 // installing them) a missing peer fails those tests instead.
-// See /work/shared/research/real-peers.md for what each peer is and how it behaves.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -3,7 +3,6 @@
 // files (@opentelemetry/otlp-transformer@0.57.2, installed as `otlp-schema`):
 // protobuf with `decode` + `verify`, JSON with `JSON.parse` + `fromObject` +
 // `verify` and a check that the schema knows every key the JSON carries.
-// See /work/shared/research/real-peers.md §5 and §8.3.
 import { once } from 'node:events';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createRequire } from 'node:module';
