@@ -99,7 +99,9 @@ function vitest(line, cwd, env) {
   });
   if (!existsSync(out)) return { passed: 0, failed: 1, skipped: 0, note: 'vitest wrote no report (crashed)' };
   const report = JSON.parse(readFileSync(out, 'utf8'));
-  const failedSuites = report.testResults.filter(s => s.status === 'failed' && s.assertionResults.length === 0).length;
+  // A file that failed outside its tests (import error, a throwing beforeAll: its tests are then
+  // reported as skipped) counts as one failure, or a broken suite would read as "0 failed".
+  const failedSuites = report.testResults.filter(s => s.status === 'failed' && !s.assertionResults.some(a => a.status === 'failed')).length;
   return {
     passed: report.numPassedTests,
     failed: report.numFailedTests + failedSuites,
