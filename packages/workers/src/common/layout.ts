@@ -17,7 +17,7 @@
 // exactly one writing thread. See README.md for the block formats.
 
 export const MAGIC = 0x464d5752; // "FMWR"
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 // Header fields (Int32 indices into control).
 export const H_MAGIC = 0;
@@ -125,6 +125,14 @@ export function histogramCopyWords(nBounds: number): number {
   return C_BUCKETS + nBounds + 1;
 }
 
+// Sum blocks (Counter, UpDownCounter): word 0 the thread's running sum, word 1 non-zero once the
+// thread used the series (written on its first lookup, off the record path). A series whose sum
+// is 0 when read (add(0), add(1) then add(-1)) is exported as on the main thread, and only for
+// the threads that used it.
+export const SUM_VALUE = 0;
+export const SUM_USED = 1;
+export const SUM_BLOCK_WORDS = 2;
+
 /** Words of one series block of an instrument kind. */
 export function blockWords(kind: number, nBounds: number): number {
   switch (kind) {
@@ -133,7 +141,7 @@ export function blockWords(kind: number, nBounds: number): number {
     case KIND_GAUGE:
       return BLOCK_COPIES + 2 * GAUGE_COPY_WORDS;
     default:
-      return 1;
+      return SUM_BLOCK_WORDS;
   }
 }
 

@@ -33,6 +33,7 @@ import {
   histogramCopyWords,
 } from '../common/layout.js';
 import type { SharedMemory } from '../common/memory.js';
+import type { Warnings } from '@fastmeter/sdk/internal';
 
 export type Bound = BoundCounter | BoundHistogram;
 const bindAny = bind as (instrument: unknown, attributes?: Attributes) => Bound;
@@ -97,6 +98,7 @@ export class Catalog {
   constructor(
     private readonly _memory: SharedMemory,
     private readonly _provider: FastMeterProvider,
+    private readonly _warnings: Warnings,
   ) {}
 
   get seriesCount(): number {
@@ -167,7 +169,9 @@ export class Catalog {
 
   /** The handle data of `series` from thread `threadId` goes to. */
   handleFor(series: MainSeries, lane: number, threadAttribute: string | null, threadId: number): Bound {
-    if (threadAttribute === null || series.overflow) return (series.handle ??= bindAny(series.instrument.api, series.attributes));
+    if (threadAttribute === null || series.overflow || this._ownsThreadKey(series, threadAttribute)) {
+      return (series.handle ??= bindAny(series.instrument.api, series.attributes));
+    }
     const handles = (series.laneHandles ??= []);
     let handle = handles[lane];
     if (handle === undefined) {
@@ -175,6 +179,22 @@ export class Catalog {
       handles[lane] = handle;
     }
     return handle;
+  }
+
+  /**
+   * A set that already has the threadAttribute key keeps the caller's value: it is theirs, and
+   * overwriting it would merge their sets into the threads' own. Such a set is one series for all
+   * threads (as without threadAttribute), with a warning naming the key.
+   */
+  private _ownsThreadKey(series: MainSeries, threadAttribute: string): boolean {
+    if (!Object.hasOwn(series.attributes, threadAttribute)) return false;
+    if (series.handle === null) {
+      this._warnings.warn(
+        `thread-key:${series.instrument.name}`,
+        `fastmeter: "${series.instrument.name}" in a worker: the attributes already have the key "${threadAttribute}" that threadAttribute adds; their value is kept (not replaced by the thread id), so these measurements are one series for all threads. Use another key for threadAttribute to tell threads apart`,
+      );
+    }
+    return true;
   }
 
   /** Releases the per-thread handles of a lane whose thread left. */

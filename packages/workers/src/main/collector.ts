@@ -16,7 +16,7 @@
 // writes); it is fed to `merge` / `record` and reset. The next flip publishes the
 // reset to the writer (Atomics.xor and the writer's Atomics.add are both
 // sequentially consistent on the ctl word).
-import type { BoundHistogram } from '@fastmeter/sdk';
+import type { BoundCounter, BoundHistogram } from '@fastmeter/sdk';
 import {
   C_BUCKETS,
   C_COUNT,
@@ -40,6 +40,7 @@ import {
   S_STATE,
   SERIES_STRIDE,
   STATE_ABANDONED,
+  SUM_USED,
   TOMB,
 } from '../common/layout.js';
 import type { SharedMemory } from '../common/memory.js';
@@ -59,10 +60,34 @@ interface MutableDelta {
   max: number;
 }
 
+/**
+ * Feeds what a lane's running sum moved since it was last read. A difference that is not finite
+ * must not be dropped as a bad value: the values the thread added were finite, only sums overflow.
+ * - both reads finite (an up-down counter swinging past ±MAX_VALUE): take the old read back out,
+ *   then add the new one;
+ * - the thread's sum overflowed to ±Infinity: so does the main side's, as when the main thread
+ *   adds the same values itself (three steps of ±MAX_VALUE overflow any finite sum), and then,
+ *   as there, it stops moving (the lane stays at ±Infinity, so later reads are unchanged).
+ */
+function feedSum(handle: BoundCounter, current: number, previous: number): void {
+  const delta = current - previous;
+  if (delta - delta === 0) {
+    handle.add(delta);
+  } else if (current - current === 0) {
+    handle.add(-previous);
+    handle.add(current);
+  } else {
+    const step = current > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
+    handle.add(step);
+    handle.add(step);
+    handle.add(step);
+  }
+}
+
 export class Collector {
   /** Copies left pending because a write was still in flight (read at a later collection). */
   deferred = 0;
-  /** Histogram merges refused by the main side (its stream is not the same explicit-bucket histogram). */
+  /** Histogram measurements refused by the main side (its stream has other buckets, see _readCopy). */
   refused = 0;
   /** Lanes drained (threads that left). */
   drained = 0;
@@ -150,9 +175,13 @@ export class Collector {
       const off = series.off;
       const current = f[base + off];
       const previous = mirror[off];
-      if (current === previous) continue;
+      if (current === previous) {
+        // A series this thread used whose sum is still 0 (add(0); add(1), add(-1)) exists all the same, as on the main thread.
+        if (current === 0 && f[base + off + SUM_USED] !== 0) this._catalog.handleFor(series, lane, attr, threadId);
+        continue;
+      }
       mirror[off] = current;
-      (this._catalog.handleFor(series, lane, attr, threadId) as { add(v: number): void }).add(current - previous);
+      feedSum(this._catalog.handleFor(series, lane, attr, threadId) as BoundCounter, current, previous);
     }
   }
 
@@ -214,10 +243,11 @@ export class Collector {
     f.fill(0, at, at + instrument.copyWords);
     const handle = this._catalog.handleFor(series, lane, this._threadAttribute, threadId) as BoundHistogram;
     if (!handle.merge(delta)) {
-      this.refused++;
+      // Bucket counts cannot be moved between different boundaries exactly: refused, counted, warned.
+      this.refused += count;
       this._warnings.warn(
         `merge:${instrument.name}`,
-        `fastmeter: worker measurements of histogram "${instrument.name}" are not exported by a stream whose aggregation is not an explicit-bucket histogram with boundaries [${instrument.boundaries.join(', ')}] (a view changed it); give the worker instrument the same boundaries as advice`,
+        `fastmeter: ${count} measurement(s) of histogram "${instrument.name}" from worker threads refused: the main provider aggregates "${instrument.name}" with other buckets than the workers' boundaries [${instrument.boundaries.join(', ')}] (the main thread registered it first with other advice, or a view changed its aggregation), and bucket counts cannot be moved between boundaries exactly. Give the instrument the same advice in every thread; stats().refused counts the refused measurements`,
       );
     }
   }

@@ -25,13 +25,14 @@ export interface WorkerMetricsOptions {
   maxSeries?: number;
   /** Series per instrument, its overflow series included, as the core's cardinality limit. Default 2000. */
   cardinalityLimit?: number;
-  /** Value words (8 bytes) per lane: a counter series takes 1, a gauge 8, a histogram 10 + 2 × buckets. Default maxSeries × 16. */
+  /** Value words (8 bytes) per lane: a counter series takes 2, a gauge 8, a histogram 10 + 2 × buckets. Default maxSeries × 16. */
   laneWords?: number;
   /** Bytes for encoded attribute sets and instrument names. Default maxSeries × 128. */
   arenaBytes?: number;
   /**
    * Adds the recording thread's id under this attribute key (e.g. `'thread.id'`), so each
-   * thread exports its own series. Off by default: threads share series.
+   * thread exports its own series. Off by default: threads share series. Attributes that already
+   * have the key keep their value (one series for all threads, with a warning).
    */
   threadAttribute?: string;
 }
@@ -56,7 +57,10 @@ export interface WorkerMetricsStats {
   readonly partialWrites: number;
   /** Histogram or gauge copies left for the next collection because a write was in flight. */
   readonly deferred: number;
-  /** Histogram merges refused by the main provider (a view changed the aggregation). */
+  /**
+   * Histogram measurements from workers the main provider refused: its stream of the instrument
+   * has other buckets (the main thread registered it first with other advice, or a view).
+   */
   readonly refused: number;
 }
 
@@ -130,7 +134,7 @@ class WorkerMetricsImpl implements WorkerMetrics {
     this._memory = SharedMemory.create(layoutConfig(options));
     this.handle = this._memory.handle();
     const warnings = new Warnings();
-    this._catalog = new Catalog(this._memory, provider);
+    this._catalog = new Catalog(this._memory, provider, warnings);
     this._collector = new Collector(this._memory, this._catalog, threadAttribute ?? null, warnings);
     this._unhook = provider.addCollectHook(() => this.collect());
   }

@@ -151,7 +151,7 @@ export class WorkerMeter implements Meter {
     const state = this._state;
     let series = state.series.get(shared.id);
     if (series === undefined) {
-      series = new LocalSeries(shared, state.registry as Registry, name, state.warnings);
+      series = new LocalSeries(shared, state.registry as Registry, name, state.warnings, state.lane);
       state.series.set(shared.id, series);
     }
     // The first thread to create the instrument fixed its kind-specific shape; use that.

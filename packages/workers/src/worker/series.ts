@@ -4,7 +4,9 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ByteWriter, seriesHash, writeAttributes } from '../common/encode.js';
 import { AttributeTrie, type Warnings, describe, describeIssue, isOverflowSet, normalizeAttributes } from '@fastmeter/sdk/internal';
+import { KIND_GAUGE, KIND_HISTOGRAM, SUM_USED } from '../common/layout.js';
 import { BUSY, CLOSED, OVERFLOW, type Registry, type SharedInstrument } from '../shared/registry.js';
+import type { LaneRef } from './record.js';
 
 const scratch = new ByteWriter();
 /** Limits are applied by the main provider when it binds the series, as for its own measurements. */
@@ -20,14 +22,18 @@ export class LocalSeries {
   dropped = 0;
   /** Cached paths at most (overflowed sets are not cached past it). */
   private readonly _maxPaths: number;
+  /** Sums mark the series used in this thread's lane on a miss (layout.ts, SUM_USED). */
+  private readonly _markUsed: boolean;
 
   constructor(
     readonly shared: SharedInstrument,
     private readonly _registry: Registry,
     private readonly _name: string,
     private readonly _warnings: Warnings,
+    private readonly _lane: LaneRef,
   ) {
     this._maxPaths = shared.limit * 4 + 64;
+    this._markUsed = shared.kind !== KIND_HISTOGRAM && shared.kind !== KIND_GAUGE;
   }
 
   /** Offset for `attributes`; -1 drops the measurement (already counted and reported). */
@@ -46,7 +52,14 @@ export class LocalSeries {
     return off >= 0 ? off : this.miss(attributes);
   }
 
+  /** A set this thread has not cached: resolved through shared memory (and, for sums, marked used in this lane). */
   miss(attributes: object): number {
+    const off = this._resolve(attributes);
+    if (off >= 0 && this._markUsed) this._lane.f[off + SUM_USED] = 1;
+    return off;
+  }
+
+  private _resolve(attributes: object): number {
     if (Array.isArray(attributes)) return this._drop('attributes must be an object, got an array');
     let norm: ReturnType<typeof normalizeAttributes>;
     try {
