@@ -8,6 +8,7 @@
 //   npm run bench   install, build, run bench/ (writes bench/RESULTS.md)
 // Environment: FASTMETER_LINES=2 (or 3) runs one line only.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,9 +146,34 @@ function test() {
   process.exitCode = failed > 0 ? 1 : 0;
 }
 
-function demo() {
+/** The value of `--name=v` / `--name v` in `args`, else `fallback`. */
+function option(args, name, fallback) {
+  const i = args.findIndex(a => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i === -1) return fallback;
+  return args[i].includes('=') ? args[i].slice(name.length + 3) : args[i + 1];
+}
+
+/** Resolves to the listen error's code, or null when `port` on `host` is free. */
+function portError(port, host) {
+  return new Promise(resolve => {
+    const probe = createServer();
+    probe.once('error', err => resolve(err.code ?? 'error'));
+    probe.listen(port, host, () => probe.close(() => resolve(null)));
+  });
+}
+
+async function demo() {
+  const args = process.argv.slice(3);
+  const port = Number(option(args, 'port', process.env.PORT || '8080'));
+  const host = option(args, 'host', process.env.HOST || '127.0.0.1');
+  // Before installing and building (tens of seconds): a taken port is a one-line answer, at once.
+  if (Number.isInteger(port) && port > 0 && (await portError(port, host)) === 'EADDRINUSE') {
+    console.error(`[fastmeter] port ${port} on ${host} is in use: run \`npm run demo -- --port=0\` for a free port (or --port=N)`);
+    process.exit(1);
+  }
   installAndBuild();
-  must(process.execPath, ['examples/http-service/src/main.mjs', '--demo', ...process.argv.slice(3)]);
+  // The service explains its own failures (one line); pass its exit code on.
+  process.exitCode = run(process.execPath, ['examples/http-service/src/main.mjs', '--demo', ...args]);
 }
 
 function bench() {
@@ -162,7 +188,7 @@ if (command === undefined) {
   process.exit(2);
 }
 try {
-  command();
+  await command();
 } catch (err) {
   console.error(`[fastmeter] ${err.message}`);
   if (process.argv[2] === 'test') console.log('0 passed, 1 failed');

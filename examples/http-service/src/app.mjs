@@ -1,12 +1,17 @@
 // The service: plain node:http, instrumented only through @opentelemetry/api.
 import { createServer } from 'node:http';
 import { ValueType, metrics } from '@opentelemetry/api';
+import { DEMO_LINKS, indexPage } from './index-page.mjs';
 
 // Semantic-convention bucket boundaries for HTTP durations, in seconds.
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-/** Creates the service. `metricsHandler(req, res)` serves GET /metrics. */
-export function createApp({ metricsHandler }) {
+/**
+ * Creates the service. `metricsHandler(req, res)` serves GET /metrics; GET / is a page linking
+ * `links` (index-page.mjs) with `notes` below them.
+ */
+export function createApp({ metricsHandler, links = DEMO_LINKS, notes = [] }) {
+  const index = indexPage(links, notes);
   const meter = metrics.getMeter('example.http-service', '1.0.0');
   const duration = meter.createHistogram('http.server.request.duration', {
     description: 'Duration of HTTP server requests.',
@@ -45,6 +50,10 @@ export function createApp({ metricsHandler }) {
 
   return createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') return metricsHandler(req, res);
+    if (req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(index);
+      return;
+    }
     const started = performance.now();
     const match = routes.find(r => r.method === req.method && r.pattern.test(req.url.split('?')[0]));
     const route = match?.route ?? 'unmatched';

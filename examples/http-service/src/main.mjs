@@ -22,12 +22,25 @@ const { provider, prometheus, otlpEndpoint } = setupTelemetry();
 const { createApp } = await import('./app.mjs');
 const { startLoad } = await import('./load.mjs');
 
-const server = createApp({ metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res) });
-await new Promise(resolve => server.listen(Number(args.port), args.host, resolve));
+const server = createApp({
+  metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
+  notes: [otlpEndpoint ? `OTLP push: every 10 s to ${otlpEndpoint}.` : 'OTLP push: off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable it).'],
+});
+await new Promise(resolve => {
+  server.once('error', err => {
+    // A taken port is a one-line answer, not a stack.
+    if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+    const why = err.code === 'EADDRINUSE' ? 'is in use' : 'needs privileges';
+    console.error(`http-service: port ${args.port} on ${args.host} ${why}: run with --port=0 for a free port (npm run demo -- --port=0), or --port=N`);
+    process.exit(1);
+  });
+  server.listen(Number(args.port), args.host, resolve);
+});
 const { port } = server.address();
 const base = `http://${args.host}:${port}`;
 
 console.log(`http-service listening on ${base}`);
+console.log(`  Start here:         ${base}/ (links to everything below)`);
 console.log(`  Prometheus metrics: ${base}/metrics`);
 console.log(`  OTLP push:          ${otlpEndpoint ? `every 10 s to ${otlpEndpoint}` : 'off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable)'}`);
 
@@ -81,4 +94,4 @@ async function stop() {
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-if (args.duration) setTimeout(stop, Number(args.duration) * 1000);
+if (args.duration) setTimeout(stop, Number(args.duration) * 1000).unref(); // a signal's stop() need not wait for it
