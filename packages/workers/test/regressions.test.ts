@@ -116,6 +116,13 @@ describe('a worker sum that overflows to Infinity (issue 9, item 10)', () => {
     expect((await inWorker(ops)).deep).toEqual(expected.deep);
   });
 
+  it('exports a histogram whose sum overflows within one interval as the main thread does (sum Infinity, values finite)', async () => {
+    const ops: Op[] = [{ kind: 'histogram', name: 'big.values', values: [1e308], attrs: [null], repeat: 2 }];
+    const expected = await mainThread(ops);
+    expect(expected['big.values']?.[0]?.value).toMatchObject({ count: 2, sum: Number.POSITIVE_INFINITY, min: 1e308, max: 1e308 });
+    expect((await inWorker(ops))['big.values']).toEqual(expected['big.values']);
+  });
+
   it('keeps a large finite total exact when the difference between two reads overflows', async () => {
     // First read: -1e308. Second read: +1e308 (the thread added 2e308 in steps): the difference is not finite, the total is.
     const { reader, workers } = setup();
