@@ -136,10 +136,11 @@ beforeAll(() => {
   }
 }, 20 * MINUTES);
 
+// Removing two installs' worth of files can take minutes on a loaded machine.
 afterAll(() => {
   if (work && process.env.FASTMETER_KEEP_INSTALL !== '1') rmSync(work, { recursive: true, force: true });
   else if (work) console.log(`kept ${work}`);
-});
+}, 5 * MINUTES);
 
 /** Markdown link targets that are not absolute URLs or same-page anchors. */
 function localLinks(markdown: string): string[] {
