@@ -139,12 +139,20 @@ function checkDelta(delta: HistogramDelta, monotonic: boolean): string | null {
   }
   if (total !== count) return `count ${count} is not the sum of the bucket counts (${total})`;
   if (count === 0) return null;
-  if (typeof sum !== 'number' || !Number.isFinite(sum)) return `sum must be a finite number, got ${describeValue(sum)}`;
   if (typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max) || min > max) {
     return `min and max must be finite numbers with min <= max, got ${describeValue(min)} and ${describeValue(max)}`;
   }
+  // Finite values may still sum to ±Infinity (record(1e308) twice), as the histogram's own sum does.
+  if (typeof sum !== 'number' || !(Number.isFinite(sum) || sumOverflowed(sum, count, min, max)))
+    return `sum must be a finite number, got ${describeValue(sum)}`;
   if (monotonic && (min < 0 || sum < 0)) return `histogram values must not be negative, got min ${min}`;
   return null;
+}
+
+/** True when `count` values within [min, max] can sum past ±MAX_VALUE to `sum` (±Infinity). */
+function sumOverflowed(sum: number, count: number, min: number, max: number): boolean {
+  const bound = (Number.MAX_VALUE / count) * (1 - 1e-9); // one value at least this large (rounding allowance)
+  return sum === Number.POSITIVE_INFINITY ? max >= bound : sum === Number.NEGATIVE_INFINITY && min <= -bound;
 }
 
 function mergeHistogram(slots: readonly BoundSlot[], delta: HistogramDelta): boolean {
