@@ -20,6 +20,10 @@ export const LINES = {
       '@opentelemetry/exporter-metrics-otlp-grpc': '0.301.0',
       '@opentelemetry/otlp-exporter-base': '0.301.0',
       '@opentelemetry/otlp-transformer': '0.301.0',
+      '@opentelemetry/sdk-node': '0.301.0',
+      '@opentelemetry/auto-instrumentations-node': '0.82.0',
+      '@opentelemetry/instrumentation-http': '0.301.0',
+      '@opentelemetry/instrumentation-runtime-node': '0.37.0',
     },
   },
 };

@@ -1,0 +1,9 @@
+// `node --import @fastmeter/node/register app.js` (ES modules) or
+// `node --require @fastmeter/node/register app.js` (CommonJS): builds a
+// FastMeterProvider from OTEL_CONFIG_FILE or the OTEL_* environment variables
+// and registers it as the global meter provider before the application's first
+// line runs. Creates no instrumentation object (a require hook installed before
+// auto-instrumentations-node's would keep modules unpatched).
+import { start } from './start.js';
+
+start();
