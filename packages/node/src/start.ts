@@ -8,7 +8,7 @@
 // build, and an application calling require('@fastmeter/node').shutdown()
 // must reach the same instance.
 import { FastMeterProvider, type IMetricReader, type MeasurementProcessor, type ViewOptions } from '@fastmeter/sdk';
-import { type Attributes, type Meter, metrics } from '@opentelemetry/api';
+import { type Attributes, DiagConsoleLogger, DiagLogLevel, type Meter, diag, metrics } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { configFromEnv, type Env } from './config/env.js';
 import { ConfigFileError, configFromFile } from './config/file.js';
@@ -110,10 +110,41 @@ function coexist(): () => void {
   };
 }
 
+/** How long the final export may take: the longest reader's export timeout (an OTLP export also stops at its exporter's own timeout). */
 function exportTimeout(config: NodeConfig): number {
   let timeout = 0;
-  for (const r of config.readers) if (r.kind === 'periodic') timeout = Math.max(timeout, r.timeoutMillis);
-  return timeout > 0 ? timeout : 30_000;
+  for (const r of config.readers) {
+    if (r.kind !== 'periodic') continue;
+    timeout = Math.max(timeout, r.exporter.kind === 'otlp' ? Math.min(r.timeoutMillis, r.exporter.timeoutMillis) : r.timeoutMillis);
+  }
+  // Pull readers only stop a server; leave room for extensions' readers.
+  return timeout > 0 ? timeout : 5_000;
+}
+
+const LOG_LEVELS: Record<string, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+/**
+ * OTEL_LOG_LEVEL set: a console diag logger at that level, as NodeSDK does, so
+ * the SDK's and exporters' diagnostics show. Installed on the next turn of the
+ * event loop and only if nobody installed one by then (auto-instrumentations'
+ * register and NodeSDK install their own; a second one would print "Current
+ * logger will be overwritten").
+ */
+function diagLoggerFromEnv(env: Env): void {
+  const level = LOG_LEVELS[env.OTEL_LOG_LEVEL?.trim().toLowerCase() ?? ''];
+  if (level === undefined) return;
+  setImmediate(() => {
+    const api = (globalThis as Record<symbol, { diag?: unknown } | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+    if (api?.diag === undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: level });
+  }).unref();
 }
 
 /**
@@ -127,6 +158,7 @@ export function start(options: StartOptions = {}): FastMeterNode | undefined {
     log('warn', 'start() called again: @fastmeter/node is already running; the running instance is returned');
     return existing;
   }
+  diagLoggerFromEnv(options.env ?? process.env);
   try {
     return startNow(options);
   } catch (err) {

@@ -99,8 +99,8 @@ export class Daemon {
     });
   }
 
-  static start(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Daemon {
-    const daemon = new Daemon(label, spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env }));
+  static start(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Daemon {
+    const daemon = new Daemon(label, spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd }));
     running.add(daemon);
     daemon.exited.then(() => running.delete(daemon));
     return daemon;

@@ -70,7 +70,7 @@ export function installExitHooks(actions: { flush(): Promise<void>; shutdown(): 
       void shutdown().then(() => {
         clearInterval(keepAlive);
         // The application may have added its own listener meanwhile: then it decides.
-        if (process.listenerCount(signal) === 1) reraise(signal, handler);
+        if (process.listeners(signal).every(l => l === handler)) reraise(signal, handler);
       });
     };
     handlers.set(signal, handler);
