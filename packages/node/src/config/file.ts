@@ -355,14 +355,14 @@ function aggregation(value: unknown, path: string, w: Walk): ViewOptions['aggreg
       return { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options } as ViewOptions['aggregation'];
     }
     case 'base2_exponential_bucket_histogram': {
-      w.rest(obj, p, ['max_scale', 'max_size', 'record_min_max']);
+      w.rest(obj, p, ['max_size', 'record_min_max'], ['max_scale']);
+      // As in sdk-metrics, the scale starts at 20 and max_size alone bounds it.
+      if (obj.max_scale !== undefined && obj.max_scale !== null && obj.max_scale !== 20) {
+        w.unsupported(`${p}.max_scale`, 'not supported (the scale starts at 20 and max_size bounds it, as in sdk-metrics)');
+      }
       return {
         type: AggregationType.EXPONENTIAL_HISTOGRAM,
-        options: {
-          maxSize: w.integer(obj.max_size, `${p}.max_size`, 160, 2),
-          maxScale: w.integer(obj.max_scale, `${p}.max_scale`, 20, -10, 20),
-          recordMinMax: w.boolean(obj.record_min_max, `${p}.record_min_max`, true),
-        },
+        options: { maxSize: w.integer(obj.max_size, `${p}.max_size`, 160, 2), recordMinMax: w.boolean(obj.record_min_max, `${p}.record_min_max`, true) },
       } as ViewOptions['aggregation'];
     }
     default:
