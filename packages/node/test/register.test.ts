@@ -3,7 +3,7 @@
 // variables, checked against third-party peers: OTLP protobuf bodies decoded by
 // `protoc --decode` against the official protos, OTLP JSON by python-protobuf's
 // strict json_format, the Prometheus endpoint scraped by a real Prometheus.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,18 @@ import { type Preload, Receiver, exited, startApp } from './helpers.js';
 const p = peers();
 const CUMULATIVE = 'AGGREGATION_TEMPORALITY_CUMULATIVE';
 const DELTA = 'AGGREGATION_TEMPORALITY_DELTA';
+
+/** A decoded request without its timestamps, for comparing two exports of the same data. */
+function normalized(s: Summary) {
+  const metrics = Object.values(s.metrics).map(m => ({
+    ...m,
+    points: Object.fromEntries(
+      Object.entries(m.points).map(([key, pt]) => [key, { attributes: pt.attributes, value: pt.value, valueField: pt.valueField, histogram: m.kind === 'histogram' ? histogramPoint(pt) : undefined }]),
+    ),
+  }));
+  const { 'service.instance.id': _, ...resource } = s.resource;
+  return { resource, metrics };
+}
 
 /** The fixture app's metrics, exactly (see fixtures/app.cjs). */
 function expectAppMetrics(s: Summary, temporality = CUMULATIVE): void {
@@ -88,6 +100,74 @@ describe('register entry, configured by OTEL_* variables', () => {
       await daemon.stop();
     });
   }
+
+  it('a configuration file equal to an environment setup exports the same data (other OTEL_* variables ignored)', async ctx => {
+    needPeers(ctx, p.protoc);
+    const dir = mkdtempSync(join(tmpdir(), 'fastmeter-node-file-'));
+    try {
+      const file = join(dir, 'otel.yaml');
+      writeFileSync(
+        file,
+        [
+          'file_format: "1.0"',
+          'resource:',
+          '  attributes:',
+          '    - name: service.name',
+          '      value: checkout',
+          '  attributes_list: deployment.environment.name=test',
+          'meter_provider:',
+          '  readers:',
+          '    - periodic:',
+          '        interval: 300',
+          '        exporter:',
+          '          otlp_http:',
+          '            endpoint: ${RECEIVER}/file/v1/metrics',
+          '            headers: [{ name: x-api-key, value: "${KEY:-none}" }]',
+          '            temporality_preference: delta',
+          'fastmeter:',
+          '  runtime_metrics: false',
+          '',
+        ].join('\n'),
+      );
+      const fromEnv = await startApp({
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${receiver.base}/env/v1/metrics`,
+        OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-api-key=k1',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
+        OTEL_METRIC_EXPORT_INTERVAL: '300',
+        OTEL_SERVICE_NAME: 'checkout',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+        FASTMETER_RUNTIME_METRICS: 'false',
+      });
+      const fromFile = await startApp(
+        {
+          OTEL_CONFIG_FILE: file,
+          RECEIVER: receiver.base,
+          KEY: 'k1',
+          // Ignored when a file is used:
+          OTEL_SERVICE_NAME: 'ignored',
+          OTEL_METRIC_EXPORT_INTERVAL: '60000',
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${receiver.base}/wrong/v1/metrics`,
+        },
+        { preload: '--require' },
+      );
+      apps.push(fromEnv.daemon, fromFile.daemon);
+      const [envRequest] = await receiver.waitFor('/env/v1/metrics', 1, 15_000);
+      const [fileRequest] = await receiver.waitFor('/file/v1/metrics', 1, 15_000);
+      expect(fileRequest.headers['x-api-key']).toBe('k1');
+      expect(envRequest.headers['x-api-key']).toBe('k1');
+      const a = summarize(await decoders!.decodeProtobuf(envRequest.body));
+      const b = summarize(await decoders!.decodeProtobuf(fileRequest.body));
+      expectAppMetrics(a, DELTA);
+      expect(normalized(b)).toEqual(normalized(a));
+      expect(b.resource['service.name']).toBe('checkout');
+      expect(receiver.on('/wrong/v1/metrics')).toEqual([]);
+      expect(fromFile.daemon.output).not.toContain('@fastmeter/node:');
+      await fromEnv.daemon.stop();
+      await fromFile.daemon.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('http/json with delta temporality and gzip; SIGTERM flushes the last values and the process still dies of SIGTERM', async ctx => {
     needPeers(ctx, p.protoc, p.pythonProtobuf);
