@@ -18,7 +18,7 @@ import { constants, type EventLoopUtilization, type IntervalHistogram, monitorEv
 import { availableParallelism } from 'node:os';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { removeSeries } from '@fastmeter/sdk';
-import { type Histogram, type Meter, type ObservableResult, ValueType } from '@opentelemetry/api';
+import { type Attributes, type Histogram, type Meter, type Observable, type ObservableResult, ValueType } from '@opentelemetry/api';
 
 export const RUNTIME_NODE_SCOPE = '@opentelemetry/instrumentation-runtime-node';
 
@@ -47,21 +47,32 @@ export class RuntimeMetrics {
   private _lastCpuAt: number = performance.now();
   private _active = false;
   private _heapSpaceAttributes = new Map<string, Readonly<{ 'v8js.heap.space.name': string }>>();
+  private _resourceAttributes = new Map<string, Readonly<{ 'v8js.resource.type': string }>>();
+  /** Every instrument with the attribute sets it may have reported, for stepAside(). */
+  private _series: [Observable | Histogram, () => Iterable<Attributes | undefined>][] = [];
 
   /** Creates the instruments on `meter` and starts the two samplers. */
   start(meter: Meter): void {
     this._active = true;
-    const gauge = (name: string, description: string, unit: string) => meter.createObservableGauge(name, { description, unit });
 
-    meter.createObservableGauge('nodejs.eventloop.utilization', { description: 'Event loop utilization', unit: '1' }).addCallback(r => this._utilization(r));
-    meter
-      .createObservableCounter('nodejs.eventloop.time', { description: 'Cumulative duration of time the event loop has been in each state.', unit: 's' })
-      .addCallback(r => {
-        if (!this._active) return;
-        const elu = performance.eventLoopUtilization();
-        r.observe(elu.active / 1000, ACTIVE);
-        r.observe(elu.idle / 1000, IDLE);
-      });
+    const none = () => [undefined];
+    const track = <T extends Observable | Histogram>(instrument: T, attributes: () => Iterable<Attributes | undefined> = none): T => {
+      this._series.push([instrument, attributes]);
+      return instrument;
+    };
+    const gauge = (name: string, description: string, unit: string, attributes?: () => Iterable<Attributes | undefined>) =>
+      track(meter.createObservableGauge(name, { description, unit }), attributes);
+
+    gauge('nodejs.eventloop.utilization', 'Event loop utilization', '1').addCallback(r => this._utilization(r));
+    track(
+      meter.createObservableCounter('nodejs.eventloop.time', { description: 'Cumulative duration of time the event loop has been in each state.', unit: 's' }),
+      () => [ACTIVE, IDLE],
+    ).addCallback(r => {
+      if (!this._active) return;
+      const elu = performance.eventLoopUtilization();
+      r.observe(elu.active / 1000, ACTIVE);
+      r.observe(elu.idle / 1000, IDLE);
+    });
 
     const delay = {
       min: gauge('nodejs.eventloop.delay.min', 'Event loop minimum delay.', 's'),
@@ -88,13 +99,16 @@ export class RuntimeMetrics {
       h.reset();
     }, Object.values(delay));
 
-    this._gcHistogram = meter.createHistogram('v8js.gc.duration', {
-      description: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
-      unit: 's',
-      valueType: ValueType.DOUBLE,
-      advice: { explicitBucketBoundaries: GC_BUCKETS },
-    });
-    const gcHistogram = this._gcHistogram;
+    this._gcHistogram = track(
+      meter.createHistogram('v8js.gc.duration', {
+        description: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+        unit: 's',
+        valueType: ValueType.DOUBLE,
+        advice: { explicitBucketBoundaries: GC_BUCKETS },
+      }),
+      () => Object.values(GC_ATTRIBUTES),
+    );
+    const gcHistogram = this._gcHistogram as Histogram;
     this._gcObserver = new PerformanceObserver(list => {
       if (!this._active) return;
       for (const entry of list.getEntries()) {
@@ -105,14 +119,18 @@ export class RuntimeMetrics {
     });
     this._gcObserver.observe({ entryTypes: ['gc'] });
 
+    const spaces = () => this._heapSpaceAttributes.values();
     const heap = {
-      size: meter.createObservableUpDownCounter('v8js.memory.heap.space.size', {
-        description: 'Total heap memory size pre-allocated for a heap space.',
-        unit: 'By',
-      }),
-      used: gauge('v8js.memory.heap.used', 'Heap Memory size allocated.', 'By'),
-      available: gauge('v8js.memory.heap.space.available_size', 'Heap space available size.', 'By'),
-      physical: gauge('v8js.memory.heap.space.physical_size', 'Committed size of a heap space.', 'By'),
+      size: track(
+        meter.createObservableUpDownCounter('v8js.memory.heap.space.size', {
+          description: 'Total heap memory size pre-allocated for a heap space.',
+          unit: 'By',
+        }),
+        spaces,
+      ),
+      used: gauge('v8js.memory.heap.used', 'Heap Memory size allocated.', 'By', spaces),
+      available: gauge('v8js.memory.heap.space.available_size', 'Heap space available size.', 'By', spaces),
+      physical: gauge('v8js.memory.heap.space.physical_size', 'Committed size of a heap space.', 'By', spaces),
     };
     meter.addBatchObservableCallback(r => {
       if (!this._active) return;
@@ -125,40 +143,45 @@ export class RuntimeMetrics {
       }
     }, Object.values(heap));
 
-    const resources = meter.createObservableGauge('v8js.resource.active', {
-      description: 'Count of the active resources that are currently keeping the event loop alive.',
-      unit: '{resource}',
-    });
-    const knownResources = new Set<string>();
-    resources.addCallback(r => {
+    gauge('v8js.resource.active', 'Count of the active resources that are currently keeping the event loop alive.', '{resource}', () =>
+      this._resourceAttributes.values(),
+    ).addCallback(r => {
       if (!this._active) return;
       const counts = new Map<string, number>();
       for (const type of process.getActiveResourcesInfo()) {
         counts.set(type, (counts.get(type) ?? 0) + 1);
-        knownResources.add(type);
+        if (!this._resourceAttributes.has(type)) this._resourceAttributes.set(type, Object.freeze({ 'v8js.resource.type': type }));
       }
       // A type seen once is reported as 0 when it is gone, as instrumentation-runtime-node does.
-      for (const type of knownResources) r.observe(counts.get(type) ?? 0, { 'v8js.resource.type': type });
+      for (const [type, attributes] of this._resourceAttributes) r.observe(counts.get(type) ?? 0, attributes);
     });
 
     // Semantic-convention process metrics (not in instrumentation-runtime-node; host-metrics has them).
-    meter.createObservableCounter('process.cpu.time', { description: 'Total CPU seconds broken down by different CPU modes.', unit: 's' }).addCallback(r => {
+    const modes = () => [USER, SYSTEM];
+    track(
+      meter.createObservableCounter('process.cpu.time', { description: 'Total CPU seconds broken down by different CPU modes.', unit: 's' }),
+      modes,
+    ).addCallback(r => {
       if (!this._active) return;
       const cpu = process.cpuUsage();
       r.observe(cpu.user / 1e6, USER);
       r.observe(cpu.system / 1e6, SYSTEM);
     });
-    meter
-      .createObservableGauge('process.cpu.utilization', {
-        description: 'Difference in process.cpu.time since the last measurement, divided by the elapsed time and number of CPUs available to the process.',
-        unit: '1',
-      })
-      .addCallback(r => this._cpuUtilization(r));
-    meter
-      .createObservableUpDownCounter('process.memory.usage', { description: 'The amount of physical memory in use.', unit: 'By', valueType: ValueType.INT })
-      .addCallback(r => {
-        if (this._active) r.observe(process.memoryUsage.rss());
-      });
+    gauge(
+      'process.cpu.utilization',
+      'Difference in process.cpu.time since the last measurement, divided by the elapsed time and number of CPUs available to the process.',
+      '1',
+      modes,
+    ).addCallback(r => this._cpuUtilization(r));
+    track(
+      meter.createObservableUpDownCounter('process.memory.usage', {
+        description: 'The amount of physical memory in use.',
+        unit: 'By',
+        valueType: ValueType.INT,
+      }),
+    ).addCallback(r => {
+      if (this._active) r.observe(process.memoryUsage.rss());
+    });
   }
 
   private _heapSpace(name: string) {
@@ -189,12 +212,13 @@ export class RuntimeMetrics {
 
   /**
    * The real instrumentation-runtime-node is running on the same provider:
-   * observe nothing from now on and drop the GC series recorded so far.
+   * observe nothing from now on and remove every series reported so far
+   * (cumulative streams would otherwise keep exporting their last values).
    */
   stepAside(): void {
     if (!this._active) return;
     this.stop();
-    if (this._gcHistogram !== undefined) for (const attributes of Object.values(GC_ATTRIBUTES)) removeSeries(this._gcHistogram, attributes);
+    for (const [instrument, attributeSets] of this._series) for (const attributes of attributeSets()) removeSeries(instrument, attributes);
   }
 
   stop(): void {
