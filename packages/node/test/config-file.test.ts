@@ -171,7 +171,10 @@ meter_provider:
     const cases: [string, RegExp][] = [
       ['file_format: "2.0"\n', /file_format "2.0" is not supported \(1.x is\)/],
       ['meter_provider: {}\n', /file_format is required/],
-      ['file_format: "1.0"\nresource:\n  attributes:\n    - name: a\n      value: ${BROKEN }\n', /resource\.attributes\[0\]\.value: malformed environment variable reference \$\{BROKEN \}/],
+      [
+        'file_format: "1.0"\nresource:\n  attributes:\n    - name: a\n      value: ${BROKEN }\n',
+        /resource\.attributes\[0\]\.value: malformed environment variable reference \$\{BROKEN \}/,
+      ],
       ['file_format: "1.0"\n  bad: indentation\n', /cannot parse/],
     ];
     for (const [text, message] of cases) {
@@ -235,7 +238,10 @@ fastmeter:
     const renamed = byName['http.server.duration'];
     expect(renamed.descriptor.description).toBe('Renamed.');
     expect(renamed.dataPoints).toHaveLength(1);
-    expect(renamed.dataPoints[0]).toMatchObject({ attributes: { route: '/a' }, value: { count: 2, sum: 55, min: undefined, buckets: { boundaries: [1, 10], counts: [0, 1, 1] } } });
+    expect(renamed.dataPoints[0]).toMatchObject({
+      attributes: { route: '/a' },
+      value: { count: 2, sum: 55, min: undefined, buckets: { boundaries: [1, 10], counts: [0, 1, 1] } },
+    });
     const items = byName.items.dataPoints as { attributes: Record<string, unknown>; value: number }[];
     expect(items).toHaveLength(3);
     expect(items.every(p => !('secret' in p.attributes))).toBe(true);

@@ -87,7 +87,10 @@ describe('OTEL_* environment variables', () => {
   });
 
   it('resource: OTEL_RESOURCE_ATTRIBUTES, with OTEL_SERVICE_NAME winning for service.name', () => {
-    expect(fromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=a,k=v%2C1', OTEL_SERVICE_NAME: 'b' }).config.resourceAttributes).toEqual({ 'service.name': 'b', k: 'v,1' });
+    expect(fromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=a,k=v%2C1', OTEL_SERVICE_NAME: 'b' }).config.resourceAttributes).toEqual({
+      'service.name': 'b',
+      k: 'v,1',
+    });
   });
 
   it('OTEL_SDK_DISABLED: only "true" (any case) disables', () => {

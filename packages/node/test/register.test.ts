@@ -22,7 +22,10 @@ function normalized(s: Summary) {
   const metrics = Object.values(s.metrics).map(m => ({
     ...m,
     points: Object.fromEntries(
-      Object.entries(m.points).map(([key, pt]) => [key, { attributes: pt.attributes, value: pt.value, valueField: pt.valueField, histogram: m.kind === 'histogram' ? histogramPoint(pt) : undefined }]),
+      Object.entries(m.points).map(([key, pt]) => [
+        key,
+        { attributes: pt.attributes, value: pt.value, valueField: pt.valueField, histogram: m.kind === 'histogram' ? histogramPoint(pt) : undefined },
+      ]),
     ),
   }));
   const { 'service.instance.id': _, ...resource } = s.resource;

@@ -65,14 +65,20 @@ describe('runtime metrics', () => {
     const ours = new FastMeterProvider({ readers: [oursReader] });
     const runtime = new RuntimeMetrics();
     runtime.start(ours.getMeter('@fastmeter/node'));
-    cleanup.push(() => runtime.stop(), () => ours.shutdown());
+    cleanup.push(
+      () => runtime.stop(),
+      () => ours.shutdown(),
+    );
 
     const theirsReader = new TestReader();
     const theirs = new MeterProvider({ readers: [theirsReader] });
     const instrumentation = new RuntimeNodeInstrumentation({ monitoringPrecision: 10 });
     instrumentation.setMeterProvider(theirs);
     instrumentation.enable();
-    cleanup.push(() => instrumentation.disable(), () => theirs.shutdown());
+    cleanup.push(
+      () => instrumentation.disable(),
+      () => theirs.shutdown(),
+    );
 
     await churn(400);
     const a = shapes((await oursReader.collect()).resourceMetrics, '@fastmeter/node');
@@ -110,7 +116,10 @@ describe('runtime metrics', () => {
     const provider = new FastMeterProvider({ readers: [reader] });
     const runtime = new RuntimeMetrics();
     runtime.start(provider.getMeter('@fastmeter/node'));
-    cleanup.push(() => runtime.stop(), () => provider.shutdown());
+    cleanup.push(
+      () => runtime.stop(),
+      () => provider.shutdown(),
+    );
     await churn(300);
     const { resourceMetrics } = await reader.collect();
     const values: Record<string, { attributes: Record<string, unknown>; value: unknown }[]> = {};
