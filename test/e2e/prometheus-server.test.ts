@@ -4,7 +4,6 @@
 // request mix, then asks Prometheus' HTTP API what it stored and compares it
 // with what the client saw and with the service's own /metrics: counters,
 // the up-down counter, gauges, every histogram bucket, and histogram_quantile.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Family, type HistogramSeries, findFamily, histogramQuantile, histogramSeries, labelKey, parseExposition, sumByLe } from './helpers/exposition.js';
 import { missing, needPeers, peers } from './helpers/peers.js';
@@ -118,7 +117,7 @@ describe('a real Prometheus server scraping examples/http-service (FastMeterProv
     ]);
   });
 
-  it('stores the gauges: app_queue_depth back to 0, process_memory_usage close to the service RSS', async ctx => {
+  it('stores the gauge app_queue_depth, back to 0', async ctx => {
     needPeers(ctx, p.prometheus);
     const queue = findFamily(families, 'app_queue_depth', 'gauge');
     expect(queue.samples.map(s => s.value)).toEqual([0]);
@@ -127,13 +126,8 @@ describe('a real Prometheus server scraping examples/http-service (FastMeterProv
     const max = await prom!.scalar(`max_over_time(${queue.name}{job="${JOB}"}[5m])`);
     expect(max).toBeGreaterThanOrEqual(0);
     expect(max).toBeLessThanOrEqual(tally.byRouteStatus['/api/orders 201'] ?? 0);
-
-    const memory = findFamily(families, 'process_memory_usage', 'gauge');
-    const stored = await prom!.scalar(`${memory.name}{job="${JOB}"}`);
-    const status = readFileSync(`/proc/${service!.daemon.pid}/status`, 'utf8');
-    const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
-    expect(stored).toBeGreaterThan(rss / 2);
-    expect(stored).toBeLessThan(rss * 2);
+    // (process.memory.usage now comes from @fastmeter/node's runtime metrics, checked against the RSS in
+    // packages/node/test/register.test.ts; they are off here so that two scrapes have the same series.)
   });
 
   it('stores every histogram bucket, sum and count exactly as the service exposes them', async ctx => {

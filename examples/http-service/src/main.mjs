@@ -4,9 +4,12 @@
 //   --port=N            service port (default 8080; 0 picks a free one), env PORT
 //   --host=H            bind address (default 127.0.0.1), env HOST
 //   --duration=S        stop after S seconds (default: run until Ctrl-C)
-// OTLP export starts when OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
+// Telemetry comes from @fastmeter/node's register entry, configured by the
+// standard OTEL_* variables (see telemetry.mjs for the demo's defaults). OTLP
+// export starts when OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (or
+// OTEL_EXPORTER_OTLP_ENDPOINT) is set; OTEL_EXPORTER_OTLP_METRICS_PROTOCOL picks
+// http/protobuf (default) or http/json.
 import { parseArgs } from 'node:util';
-import { setupTelemetry } from './telemetry.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -18,13 +21,17 @@ const { values: args } = parseArgs({
 });
 
 // Telemetry first: meters fetched before the global provider is registered stay no-ops.
-const { provider, prometheus, otlpEndpoint } = setupTelemetry();
+const { telemetry, shutdown, describeOtlp } = await import('./telemetry.mjs');
 const { createApp } = await import('./app.mjs');
 const { startLoad } = await import('./load.mjs');
 
+const prometheus = telemetry?.prometheus;
+const otlp = describeOtlp();
 const server = createApp({
-  metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
-  notes: [otlpEndpoint ? `OTLP push: every 10 s to ${otlpEndpoint}.` : 'OTLP push: off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable it).'],
+  metricsHandler: (req, res) =>
+    prometheus ? prometheus.getMetricsRequestHandler(req, res) : res.writeHead(404).end('no Prometheus reader (OTEL_METRICS_EXPORTER)
+'),
+  notes: [otlp ? `OTLP push: ${otlp}.` : 'OTLP push: off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable it).'],
 });
 await new Promise(resolve => {
   server.once('error', err => {
@@ -42,7 +49,7 @@ const base = `http://${args.host}:${port}`;
 console.log(`http-service listening on ${base}`);
 console.log(`  Start here:         ${base}/ (links to everything below)`);
 console.log(`  Prometheus metrics: ${base}/metrics`);
-console.log(`  OTLP push:          ${otlpEndpoint ? `every 10 s to ${otlpEndpoint}` : 'off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable)'}`);
+console.log(`  OTLP push:          ${describeOtlp() || 'off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable)'}`);
 
 let load;
 if (args.demo) {
@@ -89,7 +96,7 @@ async function stop() {
   clearInterval(summary);
   await load?.stop();
   await new Promise(resolve => server.close(resolve));
-  await provider.shutdown(); // flushes the OTLP reader, stops the Prometheus exporter
+  await shutdown(); // @fastmeter/node: flushes the OTLP reader, stops the Prometheus exporter
   console.log('stopped');
 }
 process.on('SIGINT', stop);

@@ -1,38 +1,31 @@
-// Telemetry setup: the only fastmeter-specific file of the service. Everything
-// else uses @opentelemetry/api. Swapping sdk-metrics' MeterProvider for
-// FastMeterProvider is the whole migration: same options, same readers.
-import { metrics } from '@opentelemetry/api';
-import { FastMeterProvider } from '@fastmeter/sdk';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader, createAllowListAttributesProcessor } from '@opentelemetry/sdk-metrics';
+// Telemetry: the zero-code setup of @fastmeter/node. Nothing else in the
+// service knows about fastmeter; app.mjs uses @opentelemetry/api only.
+//
+// This module gives the standard OTEL_* variables the demo's defaults (anything
+// set in the environment wins), then loads the register entry, before any
+// meter is fetched: the same as starting the service with
+//   OTEL_SERVICE_NAME=http-service OTEL_METRICS_EXPORTER=prometheus ... \
+//   node --import @fastmeter/node/register src/main.mjs
+// OTLP export follows OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT, _PROTOCOL
+// (http/protobuf by default, as the specification says), _HEADERS, ...
+const env = process.env;
+const otlpEndpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+env.OTEL_SERVICE_NAME ||= 'http-service';
+env.OTEL_RESOURCE_ATTRIBUTES ||= 'service.version=1.0.0';
+env.OTEL_METRICS_EXPORTER ||= otlpEndpoint ? 'prometheus,otlp' : 'prometheus';
+env.OTEL_METRIC_EXPORT_INTERVAL ||= '10000';
+// The Prometheus exposition is served on the service's own port (GET /metrics), not on a second server.
+env.FASTMETER_PROMETHEUS_SERVER ||= 'false';
 
-/**
- * Registers a FastMeterProvider as the global meter provider.
- * - Prometheus: always; `/metrics` is served by the service itself through
- *   `prometheus.getMetricsRequestHandler` (see app.mjs).
- * - OTLP/HTTP: when OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set (the exporter reads
- *   the endpoint, headers and temporality preference from the standard variables).
- */
-export function setupTelemetry({ serviceName = 'http-service', exportIntervalMillis = 10_000 } = {}) {
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
-  const readers = [prometheus];
-  const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT;
-  if (otlpEndpoint) {
-    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis }));
-  }
-  const provider = new FastMeterProvider({
-    resource: resourceFromAttributes({ 'service.name': serviceName, 'service.version': '1.0.0' }),
-    views: [
-      // Standard sdk-metrics ViewOptions: the size histogram keeps only method and route.
-      {
-        instrumentName: 'http.server.response.body.size',
-        attributesProcessors: [createAllowListAttributesProcessor(['http.request.method', 'http.route'])],
-      },
-    ],
-    readers,
-  });
-  metrics.setGlobalMeterProvider(provider);
-  return { provider, prometheus, otlpEndpoint };
+await import('@fastmeter/node/register');
+const { running, shutdown } = await import('@fastmeter/node');
+
+/** The running setup (provider, configuration, Prometheus reader), or undefined when OTEL_SDK_DISABLED=true. */
+export const telemetry = running();
+export { shutdown };
+
+/** "every 10 s to <url> (http/protobuf)" for each OTLP reader, for the startup banner. */
+export function describeOtlp() {
+  const otlp = (telemetry?.config.readers ?? []).filter(r => r.kind === 'periodic' && r.exporter.kind === 'otlp');
+  return otlp.map(r => `every ${r.intervalMillis / 1000} s to ${r.exporter.endpoint} (${r.exporter.protocol})`).join('; ');
 }

@@ -48,9 +48,11 @@ describe('examples/http-service --demo', () => {
     expect(value(second, requests)).toBeGreaterThan(value(first, requests));
     expect(second).toMatch(/^# TYPE app_orders_created_total counter$/m);
     expect(second).toMatch(/^http_server_request_duration_bucket\{.*http_route="\/api\/users\/:id".*le="\+Inf"\} \d+$/m);
-    expect(second).toMatch(/^target_info\{service_name="http-service",service_version="1.0.0"\} 1$/m);
-    // The allow-list view keeps method and route only on the size histogram.
+    expect(second).toMatch(/^target_info\{(?=[^}]*service_name="http-service")(?=[^}]*service_version="1\.0\.0")[^}]*\} 1$/m);
+    // The size histogram keeps method and route only.
     expect(second).not.toMatch(/^http_server_response_body_size_count\{[^}]*status_code/m);
+    // @fastmeter/node's runtime metrics, on by default.
+    expect(second).toMatch(/^nodejs_eventloop_utilization\{[^}]*otel_scope_name="@fastmeter\/node"[^}]*\} [\d.e-]+$/m);
     expect(value(second, /^app_orders_created_total\{[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
 
     const [code] = await once(child, 'exit');

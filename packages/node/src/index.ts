@@ -1,4 +1,4 @@
-export { type FastMeterNode, type StartOptions, loadConfig, running, shutdown, start } from './start.js';
+export { type FastMeterNode, type PrometheusReader, type StartOptions, loadConfig, running, shutdown, start } from './start.js';
 export { ENV_VARIABLES, type Env } from './config/env.js';
 export type {
   CardinalityLimits,

@@ -46,12 +46,25 @@ export interface StartOptions {
 export interface FastMeterNode {
   readonly provider: FastMeterProvider;
   readonly config: NodeConfig;
+  /**
+   * The first Prometheus reader (a PrometheusExporter), if one is configured:
+   * `prometheus.getMetricsRequestHandler(req, res)` serves the exposition from
+   * the application's own HTTP server (with FASTMETER_PROMETHEUS_SERVER=false,
+   * it has no server of its own).
+   */
+  readonly prometheus: PrometheusReader | undefined;
   /** Every configuration problem reported while starting. */
   readonly problems: readonly string[];
   /** Flushes every reader now. */
   forceFlush(): Promise<void>;
   /** Shuts down once (later calls return the same promise): final export, servers closed, hooks removed. */
   shutdown(): Promise<void>;
+}
+
+/** What @opentelemetry/exporter-prometheus's PrometheusExporter offers an application. */
+export interface PrometheusReader extends IMetricReader {
+  /** Serves the exposition: (request: http.IncomingMessage, response: http.ServerResponse). Typed loosely so that these declarations need no @types/node. */
+  getMetricsRequestHandler(request: unknown, response: unknown): void;
 }
 
 const GLOBAL = Symbol.for('@fastmeter/node');
@@ -178,9 +191,12 @@ function startNow(options: StartOptions): FastMeterNode | undefined {
 
   const extensions: NodeExtension[] = setupExtensions(config.extensions);
   const readers: IMetricReader[] = [];
+  let prometheus: PrometheusReader | undefined;
   for (const r of config.readers) {
     const reader = buildReader(r);
-    if (reader !== undefined) readers.push(reader);
+    if (reader === undefined) continue;
+    readers.push(reader);
+    if (r.kind === 'prometheus') prometheus ??= reader as PrometheusReader;
   }
   for (const e of extensions) readers.push(...(e.readers ?? []));
   readers.push(...(options.readers ?? []));
@@ -235,6 +251,7 @@ function startNow(options: StartOptions): FastMeterNode | undefined {
   const instance: FastMeterNode = {
     provider,
     config,
+    prometheus,
     problems,
     forceFlush: () => provider.forceFlush(),
     shutdown() {

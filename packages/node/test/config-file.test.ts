@@ -30,6 +30,7 @@ afterEach(async () => {
 const quiet = () => vi.spyOn(console, 'warn').mockImplementation(() => {});
 
 describe('loadConfig() with a configuration file', () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's ${VAR} syntax
   it('reads readers, resource and limits, substituting ${VAR}, ${env:VAR}, ${VAR:-default} and $$ (plain scalars typed again)', () => {
     const path = file(`
 file_format: "1.0"
@@ -98,7 +99,7 @@ meter_provider:
         },
         cardinalityLimits: { default: 100, histogram: 10 },
       },
-      { kind: 'prometheus', host: '127.0.0.1', port: 9999, withoutScopeInfo: true, withoutTargetInfo: false, cardinalityLimits: undefined },
+      { kind: 'prometheus', host: '127.0.0.1', port: 9999, withoutScopeInfo: true, withoutTargetInfo: false, server: true, cardinalityLimits: undefined },
     ]);
   });
 
@@ -172,6 +173,7 @@ meter_provider:
       ['file_format: "2.0"\n', /file_format "2.0" is not supported \(1.x is\)/],
       ['meter_provider: {}\n', /file_format is required/],
       [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's ${VAR} syntax
         'file_format: "1.0"\nresource:\n  attributes:\n    - name: a\n      value: ${BROKEN }\n',
         /resource\.attributes\[0\]\.value: malformed environment variable reference \$\{BROKEN \}/,
       ],

@@ -3,7 +3,7 @@
 // variables, checked against third-party peers: OTLP protobuf bodies decoded by
 // `protoc --decode` against the official protos, OTLP JSON by python-protobuf's
 // strict json_format, the Prometheus endpoint scraped by a real Prometheus.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,7 +124,9 @@ describe('register entry, configured by OTEL_* variables', () => {
           '        interval: 300',
           '        exporter:',
           '          otlp_http:',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's ${VAR} syntax
           '            endpoint: ${RECEIVER}/file/v1/metrics',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's ${VAR} syntax
           '            headers: [{ name: x-api-key, value: "${KEY:-none}" }]',
           '            temporality_preference: delta',
           'fastmeter:',
@@ -337,6 +339,11 @@ describe('register entry with OTEL_METRICS_EXPORTER=prometheus, scraped by a rea
     // Runtime metrics are on by default.
     expect(await prometheus.scalar('count({__name__=~"v8js_memory_heap_used(_bytes)?",v8js_heap_space_name="old_space"})')).toBe(1);
     expect(await prometheus.scalar('count({__name__=~"nodejs_eventloop_time(_seconds)?_total"})')).toBe(2);
+    // process.memory.usage close to the process's resident set size.
+    const stored = await prometheus.scalar('{__name__=~"process_memory_usage(_bytes)?"}');
+    const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))![1]) * 1024;
+    expect(stored).toBeGreaterThan(rss / 2);
+    expect(stored).toBeLessThan(rss * 2);
     const [target] = await prometheus.targets();
     expect(target.health).toBe('up');
   }, 60_000);

@@ -7,6 +7,7 @@ import { Daemon, fetchWithTimeout } from './proc.js';
 
 const MAIN = fileURLToPath(new URL('../../../examples/http-service/src/main.mjs', import.meta.url));
 const SDK_BUILD = fileURLToPath(new URL('../../../packages/sdk/dist/esm/index.js', import.meta.url));
+const NODE_BUILD = fileURLToPath(new URL('../../../packages/node/dist/esm/register.js', import.meta.url));
 
 export interface Service {
   daemon: Daemon;
@@ -18,8 +19,15 @@ export interface Service {
 /** Starts the example on a free loopback port; `env` adds variables (OTLP endpoint). */
 export async function startService(env: NodeJS.ProcessEnv = {}): Promise<Service> {
   // The example runs outside vitest, so it loads @fastmeter/sdk's build, not its sources.
-  if (!existsSync(SDK_BUILD)) throw new Error(`${SDK_BUILD} is missing: run \`pnpm build\` first (npm test and .ci/run do)`);
-  const daemon = Daemon.start('examples/http-service', process.execPath, [MAIN, '--port=0', '--host=127.0.0.1'], { ...process.env, ...env });
+  for (const build of [SDK_BUILD, NODE_BUILD])
+    if (!existsSync(build)) throw new Error(`${build} is missing: run \`pnpm build\` first (npm test and .ci/run do)`);
+  // @fastmeter/node's runtime metrics are off unless `env` turns them on: their series change between
+  // two scrapes (GC kinds, event-loop delay after 5 samples), and these tests compare whole scrapes.
+  const daemon = Daemon.start('examples/http-service', process.execPath, [MAIN, '--port=0', '--host=127.0.0.1'], {
+    ...process.env,
+    FASTMETER_RUNTIME_METRICS: 'false',
+    ...env,
+  });
   const [, metricsUrl] = await daemon.waitForOutput(/Prometheus metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/, 20_000);
   return { daemon, base: metricsUrl.replace(/\/metrics$/, ''), metricsUrl };
 }

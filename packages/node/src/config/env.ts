@@ -42,6 +42,7 @@ export const ENV_VARIABLES = [
   'OTEL_LOG_LEVEL',
   'FASTMETER_RUNTIME_METRICS',
   'FASTMETER_SELF_METRICS',
+  'FASTMETER_PROMETHEUS_SERVER',
 ] as const;
 
 /** A set variable's trimmed value; unset and empty are both "not set" (spec: empty means unset). */
@@ -185,6 +186,7 @@ function readersFromEnv(env: Env, reporter: Reporter): ReaderConfig[] {
         port: readInteger(env, ['OTEL_EXPORTER_PROMETHEUS_PORT'], reporter, DEFAULTS.prometheusPort, 0, 65535),
         withoutScopeInfo: false,
         withoutTargetInfo: false,
+        server: readBoolean(env, 'FASTMETER_PROMETHEUS_SERVER', reporter, true),
         cardinalityLimits: undefined,
       });
     }

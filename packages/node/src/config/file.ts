@@ -81,13 +81,17 @@ export function configFromFile(path: string, env: Env, reporter: Reporter): Node
     w.unsupported('meter_provider.exemplar_filter', 'not supported (fastmeter records no exemplars)');
   }
   const fastmeter = w.object(root.fastmeter, 'fastmeter') ?? {};
-  w.rest(fastmeter, 'fastmeter', ['runtime_metrics', 'self_metrics', 'ring', 'dashboard', 'processors']);
+  w.rest(fastmeter, 'fastmeter', ['runtime_metrics', 'self_metrics', 'prometheus_server', 'ring', 'dashboard', 'processors']);
+  const prometheusServer = w.boolean(fastmeter.prometheus_server, 'fastmeter.prometheus_server', true);
   const { attributes, schemaUrl } = resourceFromFile(root.resource, w);
   return {
     disabled: w.boolean(root.disabled, 'disabled', false),
     resourceAttributes: attributes,
     resourceSchemaUrl: schemaUrl,
-    readers: w.list(mp?.readers, 'meter_provider.readers').flatMap((r, i) => readerFromFile(r, `meter_provider.readers[${i}]`, w) ?? []),
+    readers: w
+      .list(mp?.readers, 'meter_provider.readers')
+      .flatMap((r, i) => readerFromFile(r, `meter_provider.readers[${i}]`, w) ?? [])
+      .map(r => (r.kind === 'prometheus' ? { ...r, server: prometheusServer } : r)),
     views: w.list(mp?.views, 'meter_provider.views').flatMap((v, i) => viewFromFile(v, `meter_provider.views[${i}]`, w) ?? []),
     attributeValueLengthLimit: w.integer(limits.attribute_value_length_limit, 'attribute_limits.attribute_value_length_limit', undefined, 0),
     attributeCountLimit: w.integer(limits.attribute_count_limit, 'attribute_limits.attribute_count_limit', 128, 0),
@@ -295,6 +299,7 @@ function readerFromFile(value: unknown, path: string, w: Walk): ReaderConfig | u
       port: w.integer(prom.port, `${ep}.port`, DEFAULTS.prometheusPort, 0, 65535),
       withoutScopeInfo: w.boolean(prom.without_scope_info, `${ep}.without_scope_info`, false),
       withoutTargetInfo: w.boolean(prom.without_target_info, `${ep}.without_target_info`, false),
+      server: true,
       cardinalityLimits: cardinalityLimits(obj.cardinality_limits, `${p}.cardinality_limits`, w),
     };
   }

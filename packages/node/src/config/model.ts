@@ -53,6 +53,11 @@ export interface PrometheusReaderConfig {
   port: number;
   withoutScopeInfo: boolean;
   withoutTargetInfo: boolean;
+  /**
+   * false: no HTTP server of its own; the application serves the exposition
+   * on its own port through `running().prometheus.getMetricsRequestHandler`.
+   */
+  server: boolean;
   cardinalityLimits: CardinalityLimits | undefined;
 }
 

@@ -93,10 +93,16 @@ export function buildReader(config: ReaderConfig): IMetricReader | undefined {
       const { PrometheusExporter } = load<{ PrometheusExporter: Ctor<IMetricReader> }>('@opentelemetry/exporter-prometheus');
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/metrics`;
       reader = new PrometheusExporter(
-        { host: config.host, port: config.port, withoutScopeInfo: config.withoutScopeInfo, withoutTargetInfo: config.withoutTargetInfo },
+        {
+          host: config.host,
+          port: config.port,
+          withoutScopeInfo: config.withoutScopeInfo,
+          withoutTargetInfo: config.withoutTargetInfo,
+          preventServerStart: !config.server,
+        },
         (err?: Error) => {
           if (err) log('error', `the Prometheus exporter cannot listen on ${config.host}:${config.port}: ${err.message}. Metrics are not served.`);
-          else log('info', `Prometheus metrics on ${url}`);
+          else if (config.server) log('info', `Prometheus metrics on ${url}`);
         },
       );
     } else {
