@@ -185,7 +185,10 @@ async function benchAllocation() {
   for (const fn of Object.values(variants)) fn(h, 20_000);
   closureBaseline(20_000);
   for (const [name, fn] of Object.entries(variants)) rows.push({ name, scavenges: await scavengesDuring(() => fn(h, ALLOC_OPS)) });
-  rows.push({ name: 'baseline: a function returning a closure of the same shape, called once, recording nothing', scavenges: await scavengesDuring(() => closureBaseline(ALLOC_OPS)) });
+  rows.push({
+    name: 'baseline: a function returning a closure of the same shape, called once, recording nothing',
+    scavenges: await scavengesDuring(() => closureBaseline(ALLOC_OPS)),
+  });
   return rows;
 }
 
