@@ -164,8 +164,8 @@ describe('the exposition, judged by promtool and prometheus_client', () => {
       {
         label: 'examples/http-service',
         url: service.metricsUrl,
-        exporterVersion: installedPackage('@opentelemetry/exporter-prometheus', new URL('../../examples/http-service/package.json', import.meta.url).href)
-          .version,
+        // The service's PrometheusExporter is the one @fastmeter/node loads (its register entry builds the readers).
+        exporterVersion: installedPackage('@opentelemetry/exporter-prometheus', new URL('../../packages/node/package.json', import.meta.url).href).version,
       },
       { label: 'in-process corners', url: inProcess.url, exporterVersion: installedPackage('@opentelemetry/exporter-prometheus').version },
     );

@@ -16,6 +16,7 @@ import type { ExtensionsConfig, NodeConfig } from './config/model.js';
 import { log, Reporter } from './config/report.js';
 import { RUNTIME_NODE_SCOPE, RuntimeMetrics } from './runtime/runtime-metrics.js';
 import { type NodeExtension, setupExtensions } from './setup/extensions.js';
+import { alreadyLoaded } from './setup/load.js';
 import { buildReader } from './setup/readers.js';
 import { type ExitHooks, installExitHooks } from './setup/signals.js';
 import { VERSION } from './version.js';
@@ -230,6 +231,14 @@ function startNow(options: StartOptions): FastMeterNode | undefined {
       return undefined;
     }
     undoCoexist = coexist();
+    // Instrumentations fetch their meter when they are created: created before this point, they kept the no-op one.
+    if (alreadyLoaded(/[\\/]@opentelemetry[\\/]instrumentation[\\/]/)) {
+      log(
+        'warn',
+        'OpenTelemetry instrumentations were loaded before @fastmeter/node: the meters they created stay no-ops. ' +
+          'Load @fastmeter/node/register first (e.g. before @opentelemetry/auto-instrumentations-node/register).',
+      );
+    }
   }
 
   const runtime = config.runtimeMetrics ? new RuntimeMetrics() : undefined;

@@ -91,6 +91,45 @@ describe('with @opentelemetry/auto-instrumentations-node/register', () => {
   }
 });
 
+describe('the wrong order (auto-instrumentations first)', () => {
+  let app: Daemon | undefined;
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('says how to fix it, starts nothing of its own, and the application runs on', async () => {
+    const started = await startApp(
+      { ...QUIET_NODESDK, OTEL_METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'false' },
+      {
+        script: HTTP_APP,
+        preloadArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register', '--require', '@fastmeter/node/register'],
+      },
+    );
+    app = started.daemon;
+    // NodeSDK built no meter provider (OTEL_METRICS_EXPORTER=none), so fastmeter registers, but the
+    // instrumentations already hold no-op meters: it says so.
+    expect(started.ready.provider).toBe('FastMeterProvider');
+    expect(app.output).toContain('OpenTelemetry instrumentations were loaded before @fastmeter/node: the meters they created stay no-ops.');
+    await app.stop();
+
+    const wrong = await startApp(
+      { ...QUIET_NODESDK, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://127.0.0.1:9/v1/metrics', OTEL_TRACES_EXPORTER: 'none' },
+      {
+        script: HTTP_APP,
+        preloadArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register', '--require', '@fastmeter/node/register'],
+      },
+    );
+    app = wrong.daemon;
+    expect(wrong.ready.provider).toBe('MeterProvider');
+    await poll(async () => (app!.output.includes('another MeterProvider is already registered') ? true : undefined), {
+      timeoutMs: 5000,
+      what: 'the message',
+    });
+    expect(app.output).toContain('Load @fastmeter/node/register before anything that registers one');
+    await hit((wrong.ready as unknown as { port: number }).port, 1);
+  });
+});
+
 describe('programmatic NodeSDK recipe: register first, then new NodeSDK({...}) without metric readers', () => {
   let app: Daemon | undefined;
   afterAll(async () => {

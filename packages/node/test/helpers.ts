@@ -36,11 +36,11 @@ export type Preload = '--import' | '--require';
 /** Starts `script` under the register entry; resolves once it printed `ready`. */
 export async function startApp(
   env: Record<string, string | undefined>,
-  options: { preload?: Preload; script?: string; extraPreloads?: string[] } = {},
+  options: { preload?: Preload; script?: string; extraPreloads?: string[]; preloadArgs?: string[] } = {},
 ): Promise<{ daemon: Daemon; ready: { provider: string; pid: number } }> {
   ensureBuilt();
   const preload = options.preload ?? '--import';
-  const args = [preload, '@fastmeter/node/register', ...(options.extraPreloads ?? []), options.script ?? APP];
+  const args = [...(options.preloadArgs ?? [preload, '@fastmeter/node/register', ...(options.extraPreloads ?? [])]), options.script ?? APP];
   const daemon = Daemon.start(`app (${preload})`, process.execPath, args, cleanEnv(env), PACKAGE_DIR);
   const [, json] = await daemon.waitForOutput(/^ready (\{.*\})$/m, 20_000);
   return { daemon, ready: JSON.parse(json) };

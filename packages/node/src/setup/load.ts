@@ -70,3 +70,10 @@ export function load<T = unknown>(name: string): T {
   }
   throw new MissingPackageError(name);
 }
+
+/** True when a module whose path matches `re` is already in the CommonJS module cache. */
+export function alreadyLoaded(re: RegExp): boolean {
+  const cache = lookups()[0]?.cache ?? {};
+  for (const key of Object.keys(cache)) if (re.test(key)) return true;
+  return false;
+}
