@@ -57,7 +57,9 @@ describe('start() and shutdown()', () => {
     metrics.setGlobalMeterProvider(other);
     expect(start({ env: ENV, exitHooks: false })).toBeUndefined();
     expect(metrics.getMeterProvider()).toBe(other);
-    expect(String(warn.mock.calls.at(-1)?.[0])).toMatch(/another MeterProvider is already registered as the global one, so fastmeter is not used\. Load @fastmeter\/node\/register before/);
+    expect(String(warn.mock.calls.at(-1)?.[0])).toMatch(
+      /another MeterProvider is already registered as the global one, so fastmeter is not used\. Load @fastmeter\/node\/register before/,
+    );
     expect(running()).toBeUndefined();
   });
 
