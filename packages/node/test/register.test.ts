@@ -5,13 +5,13 @@
 // strict json_format, the Prometheus endpoint scraped by a real Prometheus.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpDecoders, type Summary, histogramPoint, summarize } from '../../../test/e2e/helpers/otlp.js';
 import { missing, needPeers, peers } from '../../../test/e2e/helpers/peers.js';
 import { type Daemon, fetchWithTimeout, freePort, poll } from '../../../test/e2e/helpers/proc.js';
 import { PrometheusServer } from '../../../test/e2e/helpers/prometheus-server.js';
-import { type Preload, Receiver, exited, startApp } from './helpers.js';
+import { PACKAGE_DIR, type Preload, Receiver, exited, startApp } from './helpers.js';
 
 const p = peers();
 const CUMULATIVE = 'AGGREGATION_TEMPORALITY_CUMULATIVE';
@@ -248,6 +248,35 @@ describe('register entry, configured by OTEL_* variables', () => {
     expect(ready.provider).toBe('NoopMeterProvider');
     expect(await exited(daemon, 10_000)).toEqual({ code: 0, signal: null });
     expect(receiver.on(path)).toEqual([]);
+  });
+
+  it('does nothing in worker threads, which inherit the preload flag', async () => {
+    const script = join(mkdtempSync(join(tmpdir(), 'fastmeter-node-worker-')), 'main.cjs');
+    writeFileSync(
+      script,
+      [
+        "const { Worker } = require('node:worker_threads');",
+        "const { metrics } = require('@opentelemetry/api');",
+        "const w = new Worker(\"const { metrics } = require('@opentelemetry/api'); require('node:worker_threads').parentPort.postMessage(metrics.getMeterProvider().constructor.name)\", { eval: true });",
+        "w.on('message', name => { console.log(`ready ${JSON.stringify({ provider: metrics.getMeterProvider().constructor.name, worker: name })}`); w.terminate(); });",
+      ].join('\n'),
+    );
+    const port = await freePort();
+    const { daemon, ready } = await startApp(
+      {
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+        NODE_PATH: join(PACKAGE_DIR, 'node_modules'),
+      },
+      { preload: '--require', script },
+    );
+    apps.push(daemon);
+    expect(ready).toMatchObject({ provider: 'FastMeterProvider', worker: 'NoopMeterProvider' });
+    expect(await exited(daemon, 10_000)).toEqual({ code: 0, signal: null });
+    // One Prometheus server (the main thread's): no "address in use" from the worker.
+    expect(daemon.output).not.toContain('cannot listen');
+    rmSync(dirname(script), { recursive: true, force: true });
   });
 
   it('bad values never crash the application: one warning per variable naming it, the value and the default', async () => {
