@@ -24,6 +24,7 @@ export const LINES = {
       '@opentelemetry/auto-instrumentations-node': '0.82.0',
       '@opentelemetry/instrumentation-http': '0.301.0',
       '@opentelemetry/instrumentation-runtime-node': '0.37.0',
+      '@opentelemetry/sdk-trace': '3.1.1',
     },
   },
 };
