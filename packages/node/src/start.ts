@@ -54,6 +54,8 @@ export interface FastMeterNode {
    * it has no server of its own).
    */
   readonly prometheus: PrometheusReader | undefined;
+  /** The fastmeter packages wired in, by key (`extensions.ring.ring` is the RingBufferReader). */
+  readonly extensions: Partial<Record<keyof ExtensionsConfig, NodeExtension>>;
   /** Every configuration problem reported while starting. */
   readonly problems: readonly string[];
   /** Flushes every reader now. */
@@ -190,7 +192,8 @@ function startNow(options: StartOptions): FastMeterNode | undefined {
     return undefined;
   }
 
-  const extensions: NodeExtension[] = setupExtensions(config.extensions);
+  const wired = setupExtensions(config.extensions);
+  const extensions: NodeExtension[] = Object.values(wired);
   const readers: IMetricReader[] = [];
   let prometheus: PrometheusReader | undefined;
   for (const r of config.readers) {
@@ -261,6 +264,7 @@ function startNow(options: StartOptions): FastMeterNode | undefined {
     provider,
     config,
     prometheus,
+    extensions: wired,
     problems,
     forceFlush: () => provider.forceFlush(),
     shutdown() {

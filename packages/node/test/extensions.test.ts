@@ -1,13 +1,18 @@
-// Other fastmeter packages plug in by package name: a fake @fastmeter/ring and
-// @fastmeter/dashboard installed in the application's directory (the working
-// directory) follow the nodeSetup contract; the dashboard receives the ring.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Other fastmeter packages plug in by package name, from the application's
+// directory (the working directory): a fake @fastmeter/processors following the
+// nodeSetup contract, a fake @fastmeter/ring (its documented RingBufferReader),
+// and the real @fastmeter/dashboard through its documented serveDashboard +
+// ringSource, which receives the ring.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_DIR, cleanEnv, ensureBuilt } from './helpers.js';
 
 const app = mkdtempSync(join(tmpdir(), 'fastmeter-node-ext-'));
-const cwd = process.cwd();
+const DASHBOARD = fileURLToPath(new URL('../../dashboard', import.meta.url));
 
 function fakePackage(name: string, source: string): void {
   const dir = join(app, 'node_modules', name);
@@ -21,7 +26,7 @@ beforeAll(() => {
     '@fastmeter/ring',
     `
     class RingBufferReader {
-      constructor(options) { this.options = options; this.producer = undefined; }
+      constructor(options) { this.options = options; this.producer = undefined; this.closed = false; }
       setMetricProducer(p) { this.producer = p; }
       selectAggregation() { return { type: 0 }; }
       selectAggregationTemporality() { return 1; }
@@ -29,47 +34,89 @@ beforeAll(() => {
       collect() { return this.producer.collect(); }
       async forceFlush() {}
       async shutdown() { this.closed = true; }
+      query() { return { resultType: 'vector', result: [] }; }
+      metrics() { return []; }
+      series() { return []; }
+      read() { return []; }
     }
     exports.RingBufferReader = RingBufferReader;`,
   );
   fakePackage(
-    '@fastmeter/dashboard',
+    '@fastmeter/processors',
     `
     exports.nodeSetup = (options, context) => {
-      const ring = context.extensions.ring && context.extensions.ring.ring;
-      const state = { options, ring, started: undefined, stopped: false };
-      globalThis.__dashboard = state;
-      return { started(provider) { state.started = provider; }, shutdown() { state.stopped = true; } };
+      const state = { options, seen: Object.keys(context.extensions), started: undefined, stopped: false };
+      globalThis.__processors = state;
+      return { processors: [], started(provider) { state.started = provider; }, shutdown() { state.stopped = true; } };
     };`,
   );
-  // Packages the application installed are looked up from its working directory.
-  process.chdir(app);
+  mkdirSync(join(app, 'node_modules/@fastmeter'), { recursive: true });
+  symlinkSync(DASHBOARD, join(app, 'node_modules/@fastmeter/dashboard'), 'dir');
+  symlinkSync(PACKAGE_DIR, join(app, 'node_modules/@fastmeter/node'), 'dir');
+  writeFileSync(join(app, 'app.cjs'), APP_SCRIPT);
 });
 
 afterAll(() => {
-  process.chdir(cwd);
   rmSync(app, { recursive: true, force: true });
 });
 
-describe('extensions', () => {
-  it('loads @fastmeter/ring (RingBufferReader) and @fastmeter/dashboard (nodeSetup) by name, in order, with their options', async () => {
-    const { start } = await import('@fastmeter/node');
-    const node = start({
-      env: { OTEL_METRICS_EXPORTER: 'none', FASTMETER_RUNTIME_METRICS: 'false' },
-      register: false,
-      exitHooks: false,
-      extensions: { ring: { retention: 60 }, dashboard: { port: 1234 } },
-    })!;
-    const state = (globalThis as unknown as { __dashboard: { options: unknown; ring: any; started: unknown; stopped: boolean } }).__dashboard;
-    expect(state.options).toEqual({ port: 1234 });
-    expect(state.ring.options).toEqual({ retention: 60 });
-    expect(state.started).toBe(node.provider);
-    // The ring is one of the provider's readers: it collects what is recorded.
+/**
+ * The application: a plain Node process in its own directory (this test process resolves packages with
+ * vitest's "source" condition; an application loads the builds).
+ */
+const APP_SCRIPT = `
+const { start } = require('@fastmeter/node');
+const lines = [];
+const withRing = process.argv[2] === 'ring';
+const extensions = withRing
+  ? { processors: { budget: 10 }, ring: { retention: 60 }, dashboard: { port: 0, log: line => lines.push(line) } }
+  : { dashboard: { port: 0 } };
+const node = start({ env: { OTEL_METRICS_EXPORTER: 'none', FASTMETER_RUNTIME_METRICS: 'false' }, register: false, exitHooks: false, extensions });
+(async () => {
+  const out = { keys: Object.keys(node.extensions) };
+  if (withRing) {
+    const processors = globalThis.__processors;
+    out.processors = { options: processors.options, seen: processors.seen, started: processors.started === node.provider };
     node.provider.getMeter('m').createCounter('c').add(5);
-    const { resourceMetrics } = await state.ring.collect();
-    expect(resourceMetrics.scopeMetrics[0].metrics[0].dataPoints[0].value).toBe(5);
+    const ring = node.extensions.ring.ring;
+    out.ring = { options: ring.options, value: (await ring.collect()).resourceMetrics.scopeMetrics[0].metrics[0].dataPoints[0].value };
+    for (let i = 0; i < 100 && !lines.some(l => l.includes('http://127.0.0.1:')); i++) await new Promise(r => setTimeout(r, 50));
+    const url = lines.join(' ').match(new RegExp('(http://127[.]0[.]0[.]1:[0-9]+)'))?.[1];
+    out.health = url ? (await fetch(url + '/api/health')).status : lines;
     await node.shutdown();
-    expect(state.ring.closed).toBe(true);
-    expect(state.stopped).toBe(true);
+    out.stopped = { processors: processors.stopped, ring: ring.closed };
+    out.afterShutdown = await fetch(url + '/api/health').then(r => r.status, () => 'refused');
+  } else await node.shutdown();
+  console.log('RESULT ' + JSON.stringify(out));
+})();
+`;
+
+function runApp(arg: string): { result: any; stderr: string } {
+  const r = spawnSync(process.execPath, ['app.cjs', arg], { cwd: app, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+  const line = r.stdout.split('\n').find(l => l.startsWith('RESULT '));
+  if (line === undefined) throw new Error(`no result (exit ${r.status})\n${r.stdout}\n${r.stderr}`);
+  return { result: JSON.parse(line.slice(7)), stderr: r.stderr };
+}
+
+describe('extensions', () => {
+  it('wires processors (nodeSetup), ring (RingBufferReader) and the real dashboard (serveDashboard on the ring), and stops them', () => {
+    ensureBuilt();
+    const { result } = runApp('ring');
+    expect(result).toEqual({
+      keys: ['processors', 'ring', 'dashboard'],
+      processors: { options: { budget: 10 }, seen: [], started: true },
+      ring: { options: { retention: 60 }, value: 5 },
+      health: 200,
+      stopped: { processors: true, ring: true },
+      afterShutdown: 'refused',
+    });
+  });
+
+  it('the dashboard without the ring is reported and skipped', () => {
+    const { result, stderr } = runApp('alone');
+    expect(result).toEqual({ keys: [] });
+    expect(stderr).toContain(
+      '@fastmeter/node: fastmeter.dashboard shows the ring: configure fastmeter.ring as well (and install @fastmeter/ring); the dashboard is skipped',
+    );
   });
 });

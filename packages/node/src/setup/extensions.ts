@@ -38,7 +38,36 @@ export const EXTENSION_PACKAGES: Record<keyof ExtensionsConfig, string> = {
   dashboard: '@fastmeter/dashboard',
 };
 
-type Module = { nodeSetup?: NodeSetup; RingBufferReader?: new (options: Record<string, unknown>) => IMetricReader };
+type Module = {
+  nodeSetup?: NodeSetup;
+  RingBufferReader?: new (options: Record<string, unknown>) => IMetricReader;
+  serveDashboard?: (options: Record<string, unknown>) => Promise<{ url: string; close(): Promise<void> }>;
+  ringSource?: (ring: unknown) => unknown;
+};
+
+/**
+ * @fastmeter/dashboard without nodeSetup: its documented serveDashboard({ source: ringSource(ring), ...options }),
+ * started once the provider exists, closed at shutdown. It reads the ring, so fastmeter.ring is needed too.
+ */
+function dashboardAdapter(mod: Module, options: Record<string, unknown>, context: NodeExtensionContext): NodeExtension | undefined {
+  const ring = context.extensions.ring?.ring;
+  if (ring === undefined) {
+    log('error', 'fastmeter.dashboard shows the ring: configure fastmeter.ring as well (and install @fastmeter/ring); the dashboard is skipped');
+    return undefined;
+  }
+  let served: Promise<{ close(): Promise<void> } | undefined> | undefined;
+  return {
+    started() {
+      served = mod.serveDashboard!({ ...options, source: mod.ringSource!(ring) }).catch(err => {
+        log('error', `the dashboard did not start: ${(err as Error).message}`);
+        return undefined;
+      });
+    },
+    async shutdown() {
+      await (await served)?.close();
+    },
+  };
+}
 
 function setupOne(key: keyof ExtensionsConfig, options: Record<string, unknown>, context: NodeExtensionContext): NodeExtension | undefined {
   const name = EXTENSION_PACKAGES[key];
@@ -48,19 +77,19 @@ function setupOne(key: keyof ExtensionsConfig, options: Record<string, unknown>,
   }
   const mod = load<Module>(name);
   if (typeof mod.nodeSetup === 'function') return mod.nodeSetup(options, context);
-  // The ring's documented reader, for a version without nodeSetup.
+  // The documented entry points, for versions without nodeSetup.
   if (key === 'ring' && typeof mod.RingBufferReader === 'function') {
     const ring = new mod.RingBufferReader(options);
     return { readers: [ring], ring };
   }
+  if (key === 'dashboard' && typeof mod.serveDashboard === 'function' && typeof mod.ringSource === 'function') return dashboardAdapter(mod, options, context);
   log('error', `${name} does not export nodeSetup(options, context); fastmeter.${key} skipped`);
   return undefined;
 }
 
-/** Loads and sets up every configured extension; a failing one is reported and skipped. */
-export function setupExtensions(config: ExtensionsConfig): NodeExtension[] {
+/** Loads and sets up every configured extension (in order); a failing one is reported and skipped. */
+export function setupExtensions(config: ExtensionsConfig): NodeExtensionContext['extensions'] {
   const context: NodeExtensionContext = { extensions: {} };
-  const out: NodeExtension[] = [];
   for (const key of ['processors', 'ring', 'dashboard'] as const) {
     const options = config[key];
     if (options === undefined) continue;
@@ -68,10 +97,9 @@ export function setupExtensions(config: ExtensionsConfig): NodeExtension[] {
       const extension = setupOne(key, options, context);
       if (extension === undefined) continue;
       context.extensions[key] = extension;
-      out.push(extension);
     } catch (err) {
       log('error', `fastmeter.${key}: ${EXTENSION_PACKAGES[key]} failed to set up: ${(err as Error).message}; skipped`);
     }
   }
-  return out;
+  return context.extensions;
 }
