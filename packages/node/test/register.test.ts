@@ -198,6 +198,20 @@ describe('register entry, configured by OTEL_* variables', () => {
     expectAppMetrics(summary, DELTA);
   });
 
+  it('SIGINT (Ctrl-C) with --require: the final export, then the process dies of SIGINT', async ctx => {
+    needPeers(ctx, p.protoc);
+    const path = '/sigint/v1/metrics';
+    const { daemon } = await startApp(
+      { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${receiver.base}${path}`, OTEL_METRIC_EXPORT_INTERVAL: '60000', FASTMETER_RUNTIME_METRICS: 'false' },
+      { preload: '--require' },
+    );
+    apps.push(daemon);
+    process.kill(daemon.pid!, 'SIGINT');
+    expect(await exited(daemon, 15_000)).toEqual({ code: null, signal: 'SIGINT' });
+    expect(receiver.on(path)).toHaveLength(1);
+    expectAppMetrics(summarize(await decoders!.decodeProtobuf(receiver.on(path)[0].body)));
+  });
+
   it("an application's own SIGTERM handler still runs and decides; what it records while draining is exported at exit", async ctx => {
     needPeers(ctx, p.protoc);
     const path = '/handler/v1/metrics';
