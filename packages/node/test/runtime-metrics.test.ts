@@ -1,6 +1,7 @@
 // fastmeter's runtime metrics against the real @opentelemetry/instrumentation-runtime-node,
 // name for name: same instruments (name, kind, unit, description, value type)
 // and the same attribute keys, so existing dashboards work unchanged.
+import { PerformanceObserver } from 'node:perf_hooks';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,14 +44,28 @@ function shapes(rm: ResourceMetrics, scope: string): Record<string, Shape> {
   return out;
 }
 
-/** Some work: allocation (for GC entries) and a busy event loop (for delay samples). */
+/**
+ * Some work for at least `ms`: a busy event loop (for delay samples) and allocation until at least one
+ * garbage collection was reported (young generations differ between Node versions; bounded at 10 s).
+ */
 async function churn(ms: number): Promise<void> {
-  const until = Date.now() + ms;
+  let gcs = 0;
+  const observer = new PerformanceObserver(list => {
+    gcs += list.getEntries().length;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const start = Date.now();
   let keep: unknown[] = [];
-  while (Date.now() < until) {
-    for (let i = 0; i < 20_000; i++) keep.push({ i, s: `x${i}` });
-    if (keep.length > 400_000) keep = [];
-    await new Promise(r => setTimeout(r, 5));
+  try {
+    while (Date.now() - start < ms || (gcs === 0 && Date.now() - start < 10_000)) {
+      for (let i = 0; i < 20_000; i++) keep.push({ i, s: `x${i}` });
+      if (keep.length > 400_000) keep = [];
+      await new Promise(r => setTimeout(r, 5));
+    }
+    // GC entries reach observers asynchronously: one more turn for those of the last loop.
+    await new Promise(r => setTimeout(r, 20));
+  } finally {
+    observer.disconnect();
   }
 }
 
