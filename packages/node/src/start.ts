@@ -54,6 +54,8 @@ export interface FastMeterNode {
    * it has no server of its own).
    */
   readonly prometheus: PrometheusReader | undefined;
+  /** Every reader of the provider: the configured ones, the extensions', then `options.readers`. */
+  readonly readers: readonly IMetricReader[];
   /** The fastmeter packages wired in, by key (`extensions.ring.ring` is the RingBufferReader). */
   readonly extensions: Partial<Record<keyof ExtensionsConfig, NodeExtension>>;
   /** Every configuration problem reported while starting. */
@@ -196,8 +198,10 @@ function startNow(options: StartOptions): FastMeterNode | undefined {
   const extensions: NodeExtension[] = Object.values(wired);
   const readers: IMetricReader[] = [];
   let prometheus: PrometheusReader | undefined;
+  const wrappers = extensions.filter(e => typeof e.wrapExporter === 'function');
+  const wrap = (exporter: unknown, name: string) => wrappers.reduce((inner, e) => e.wrapExporter!(inner, name), exporter);
   for (const r of config.readers) {
-    const reader = buildReader(r);
+    const reader = buildReader(r, wrap);
     if (reader === undefined) continue;
     readers.push(reader);
     if (r.kind === 'prometheus') prometheus ??= reader as PrometheusReader;
@@ -264,6 +268,7 @@ function startNow(options: StartOptions): FastMeterNode | undefined {
     provider,
     config,
     prometheus,
+    readers,
     extensions: wired,
     problems,
     forceFlush: () => provider.forceFlush(),

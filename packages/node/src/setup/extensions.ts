@@ -17,6 +17,11 @@ import { isInstalled, load } from './load.js';
 export interface NodeExtension {
   readers?: IMetricReader[];
   processors?: MeasurementProcessor[];
+  /**
+   * Wraps each push exporter @fastmeter/node builds, before its periodic reader (e.g. a circuit
+   * breaker). Called while the readers are built, before the provider exists; `processors` is read after.
+   */
+  wrapExporter?(exporter: unknown, name: string): unknown;
   /** Called once the provider exists (and is registered, from the register entry). */
   started?(provider: FastMeterProvider): void;
   /** Called by shutdown(), after the provider shut down. */
@@ -38,36 +43,7 @@ export const EXTENSION_PACKAGES: Record<keyof ExtensionsConfig, string> = {
   dashboard: '@fastmeter/dashboard',
 };
 
-type Module = {
-  nodeSetup?: NodeSetup;
-  RingBufferReader?: new (options: Record<string, unknown>) => IMetricReader;
-  serveDashboard?: (options: Record<string, unknown>) => Promise<{ url: string; close(): Promise<void> }>;
-  ringSource?: (ring: unknown) => unknown;
-};
-
-/**
- * @fastmeter/dashboard without nodeSetup: its documented serveDashboard({ source: ringSource(ring), ...options }),
- * started once the provider exists, closed at shutdown. It reads the ring, so fastmeter.ring is needed too.
- */
-function dashboardAdapter(mod: Module, options: Record<string, unknown>, context: NodeExtensionContext): NodeExtension | undefined {
-  const ring = context.extensions.ring?.ring;
-  if (ring === undefined) {
-    log('error', 'fastmeter.dashboard shows the ring: configure fastmeter.ring as well (and install @fastmeter/ring); the dashboard is skipped');
-    return undefined;
-  }
-  let served: Promise<{ close(): Promise<void> } | undefined> | undefined;
-  return {
-    started() {
-      served = mod.serveDashboard!({ ...options, source: mod.ringSource!(ring) }).catch(err => {
-        log('error', `the dashboard did not start: ${(err as Error).message}`);
-        return undefined;
-      });
-    },
-    async shutdown() {
-      await (await served)?.close();
-    },
-  };
-}
+type Module = { nodeSetup?: NodeSetup; RingBufferReader?: new (options: Record<string, unknown>) => IMetricReader };
 
 function setupOne(key: keyof ExtensionsConfig, options: Record<string, unknown>, context: NodeExtensionContext): NodeExtension | undefined {
   const name = EXTENSION_PACKAGES[key];
@@ -77,12 +53,11 @@ function setupOne(key: keyof ExtensionsConfig, options: Record<string, unknown>,
   }
   const mod = load<Module>(name);
   if (typeof mod.nodeSetup === 'function') return mod.nodeSetup(options, context);
-  // The documented entry points, for versions without nodeSetup.
+  // The ring's documented reader, for a version without nodeSetup.
   if (key === 'ring' && typeof mod.RingBufferReader === 'function') {
     const ring = new mod.RingBufferReader(options);
     return { readers: [ring], ring };
   }
-  if (key === 'dashboard' && typeof mod.serveDashboard === 'function' && typeof mod.ringSource === 'function') return dashboardAdapter(mod, options, context);
   log('error', `${name} does not export nodeSetup(options, context); fastmeter.${key} skipped`);
   return undefined;
 }

@@ -85,8 +85,11 @@ function applyCardinalityLimits(reader: IMetricReader, limits: CardinalityLimits
   (reader as { selectCardinalityLimit: (t: InstrumentType) => number }).selectCardinalityLimit = type => limits[LIMIT_KEY[type]] ?? fallback;
 }
 
+/** Wraps a push exporter (e.g. @fastmeter/processors' circuit breaker); `name` is `otlp` or `console`. */
+export type WrapExporter = (exporter: unknown, name: string) => unknown;
+
 /** One reader; undefined (after an error message) when it cannot be built. Never throws. */
-export function buildReader(config: ReaderConfig): IMetricReader | undefined {
+export function buildReader(config: ReaderConfig, wrap: WrapExporter = exporter => exporter): IMetricReader | undefined {
   try {
     let reader: IMetricReader;
     if (config.kind === 'prometheus') {
@@ -106,8 +109,9 @@ export function buildReader(config: ReaderConfig): IMetricReader | undefined {
         },
       );
     } else {
-      const exporter = config.exporter.kind === 'otlp' ? otlpExporter(config.exporter) : consoleExporter(config.exporter);
-      if (exporter === undefined) return undefined;
+      const built = config.exporter.kind === 'otlp' ? otlpExporter(config.exporter) : consoleExporter(config.exporter);
+      if (built === undefined) return undefined;
+      const exporter = wrap(built, config.exporter.kind);
       const { PeriodicExportingMetricReader } = load<{ PeriodicExportingMetricReader: Ctor<IMetricReader> }>('@opentelemetry/sdk-metrics');
       reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.intervalMillis, exportTimeoutMillis: config.timeoutMillis });
       log('info', `exporting every ${config.intervalMillis} ms: ${describeExporter(config.exporter)}`);
