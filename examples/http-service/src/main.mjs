@@ -29,8 +29,7 @@ const prometheus = telemetry?.prometheus;
 const otlp = describeOtlp();
 const server = createApp({
   metricsHandler: (req, res) =>
-    prometheus ? prometheus.getMetricsRequestHandler(req, res) : res.writeHead(404).end('no Prometheus reader (OTEL_METRICS_EXPORTER)
-'),
+    prometheus ? prometheus.getMetricsRequestHandler(req, res) : res.writeHead(404).end('no Prometheus reader (OTEL_METRICS_EXPORTER)\n'),
   notes: [otlp ? `OTLP push: ${otlp}.` : 'OTLP push: off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable it).'],
 });
 await new Promise(resolve => {

@@ -272,6 +272,7 @@ describe('register entry, configured by OTEL_* variables', () => {
         "const { Worker } = require('node:worker_threads');",
         "const { metrics } = require('@opentelemetry/api');",
         "const w = new Worker(\"const { metrics } = require('@opentelemetry/api'); require('node:worker_threads').parentPort.postMessage(metrics.getMeterProvider().constructor.name)\", { eval: true });",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the child's own template literal
         "w.on('message', name => { console.log(`ready ${JSON.stringify({ provider: metrics.getMeterProvider().constructor.name, worker: name })}`); w.terminate(); });",
       ].join('\n'),
     );
