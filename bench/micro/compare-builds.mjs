@@ -2,7 +2,11 @@
 // record path before and after a change, on a shared, noisy machine (ratios of
 // one run are far more robust than figures of two runs).
 //
-//   cd bench && node --expose-gc micro/compare-builds.mjs <before>/dist <after>/dist [--quick]
+//   cd bench && node --expose-gc micro/compare-builds.mjs <before>/dist <after>/dist [--quick] [--cpu]
+//
+// --cpu times each run by the process's CPU time (process.cpuUsage) instead of
+// the wall clock: time spent descheduled by other load is not counted, which
+// keeps figures usable on a machine shared by many processes.
 //
 // Each argument is a package's dist directory (its esm/index.js is loaded). The
 // builds are copied under bench/node_modules (their imports resolve there), once
@@ -11,6 +15,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runInterleaved } from '../lib/harness.mjs';
+import { runCpu } from './cpu.mjs';
 import { TestReader } from './reader.mjs';
 
 const dirs = process.argv.slice(2).filter(a => !a.startsWith('--'));
@@ -67,7 +72,7 @@ for (const [id, body] of Object.entries(CASES)) {
     benches.push({ id: `${id}/${build.name}`, fn, iters: 0, reader, name: id.startsWith('h') ? `h.${id}` : `c.${id}` });
   }
 }
-const results = runInterleaved(benches);
+const results = process.argv.includes('--cpu') ? runCpu(benches) : runInterleaved(benches);
 
 for (const b of benches) {
   const { resourceMetrics } = await b.reader.collect();

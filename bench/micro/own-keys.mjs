@@ -6,8 +6,9 @@
 // for a fresh 3-attribute literal and for a reused object, in one process,
 // interleaved (bench/lib/harness.mjs).
 //
-//   cd bench && node --expose-gc micro/own-keys.mjs [--quick]
+//   cd bench && node --expose-gc micro/own-keys.mjs [--quick] [--cpu]   (--cpu: CPU time, see cpu.mjs)
 import { runInterleaved } from '../lib/harness.mjs';
+import { runCpu } from './cpu.mjs';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const OBJECT_PROTOTYPE = Object.prototype;
@@ -140,7 +141,7 @@ for (const [name, find] of Object.entries(variants)) {
   benches.push({ id: `fresh 3-attr literal / ${name}`, fn: fresh(find), iters: 0 });
   benches.push({ id: `reused object / ${name}`, fn: reused(find), iters: 0 });
 }
-const results = runInterleaved(benches);
+const results = process.argv.includes('--cpu') ? runCpu(benches) : runInterleaved(benches);
 const total = benches.reduce((s, b) => s + b.iters, 0);
 if (F[0] + F[1] !== total) {
   console.error(`verification failed: ${F[0] + F[1]} lookups found, ${total} run`);
