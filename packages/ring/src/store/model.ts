@@ -1,0 +1,143 @@
+// What the ring holds, above the point storage: metric families (one per
+// instrumentation scope and metric name) and their series (one per resource
+// and attribute set), each with the labels queries match on.
+import type { Attributes } from '@opentelemetry/api';
+import type { AttributeTrie } from '@fastmeter/sdk/internal';
+import type { HistogramRing } from './histogram-ring.js';
+
+export type MetricKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram' | 'exponential_histogram';
+
+/** Label name → value, as queries see a series: resource dimensions and point attributes, all strings. */
+export type Labels = Readonly<Record<string, string>>;
+
+export interface ScopeInfo {
+  readonly name: string;
+  readonly version?: string;
+  readonly schemaUrl?: string;
+}
+
+/** One resource the ring has seen (the local provider's, or one per remote process). */
+export class ResourceEntry {
+  /** Series of this resource still held. */
+  series = 0;
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    /** The resource attributes that became series dimensions. */
+    readonly dims: Labels,
+    /** The latest resource object seen with these attributes (forwarded as is). */
+    public resource: unknown,
+  ) {}
+}
+
+export function isScalar(kind: MetricKind): boolean {
+  return kind === 'counter' || kind === 'updowncounter' || kind === 'gauge';
+}
+
+/** True for kinds whose stored value only grows between resets (rates make sense). */
+export function isCumulativeKind(kind: MetricKind): boolean {
+  return kind === 'counter' || kind === 'histogram' || kind === 'exponential_histogram';
+}
+
+export class Family {
+  readonly series = new Set<Series>();
+  /** Attribute sets → series id, per resource. */
+  readonly tries = new Map<ResourceEntry, AttributeTrie>();
+  /** Per resource: the series taking points past the cardinality limit. */
+  readonly overflow = new Map<ResourceEntry, Series>();
+  /** Names a selector may use for this family besides `name` (Prometheus exposition names). */
+  readonly aliases: readonly string[];
+  /** Counted for the limit (overflow series are not). */
+  limited = 0;
+
+  constructor(
+    readonly key: string,
+    readonly name: string,
+    readonly kind: MetricKind,
+    public description: string,
+    public unit: string,
+    public valueType: number,
+    readonly scope: ScopeInfo,
+    readonly monotonic: boolean,
+  ) {
+    this.aliases = prometheusNames(name, kind);
+  }
+}
+
+export class Series {
+  /** Lane in the scalar store (-1 for histograms). */
+  lane = -1;
+  hist: HistogramRing | null = null;
+  /** Start of the current cumulative run (absolute ms). */
+  startMs = 0;
+  /** Earlier starts still covered by held points: [relative time from which it applies, start ms] pairs. */
+  starts: number[] | null = null;
+  /** Wall time (ms) of the last ingest that carried this series. */
+  seenAt = 0;
+  /** Running total for delta input (the stored cumulative value). */
+  acc = 0;
+  ewma1 = 0;
+  ewma5 = 0;
+  ewma15 = 0;
+  ewmaReady = false;
+  private _labels: Labels | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly family: Family,
+    readonly resource: ResourceEntry,
+    /** A copy of the point attributes (exported as such when forwarding). */
+    readonly attributes: Attributes,
+    readonly overflow: boolean,
+  ) {}
+
+  /** Resource dimensions and attributes as strings; built on first use (queries), then kept. */
+  get labels(): Labels {
+    if (this._labels === null) {
+      const out: Record<string, string> = { ...this.resource.dims };
+      for (const key of Object.keys(this.attributes)) out[key] = labelValue(this.attributes[key]);
+      this._labels = Object.freeze(out);
+    }
+    return this._labels;
+  }
+
+  /** The start time that applies to the point at relative time `t`. */
+  startAt(t: number): number {
+    const s = this.starts;
+    if (s === null) return this.startMs;
+    for (let i = s.length - 2; i >= 0; i -= 2) if (t >= s[i]) return s[i + 1];
+    return this.startMs;
+  }
+}
+
+export function labelValue(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The names the standard Prometheus exporter (@opentelemetry/exporter-prometheus)
+ * gives this metric, so that a PromQL query copied from Prometheus finds it:
+ * characters outside [a-zA-Z0-9_:] become `_` (runs collapse), a leading digit
+ * gets `_`, monotonic sums end in `_total`. Histogram `_bucket`/`_count`/`_sum`
+ * suffixes are resolved by the query engine.
+ */
+export function prometheusNames(name: string, kind: MetricKind): string[] {
+  let sanitized = sanitizeName(name);
+  if (sanitized[0] >= '0' && sanitized[0] <= '9') sanitized = `_${sanitized}`;
+  const out = new Set<string>();
+  out.add(sanitized);
+  if (kind === 'counter' && !sanitized.endsWith('_total')) out.add(`${sanitized}_total`);
+  out.delete(name);
+  return [...out];
+}
+
+/** The exporter's sanitisation of metric and label names. */
+export function sanitizeName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/_+/g, '_');
+}
