@@ -280,9 +280,10 @@ export class RingBufferReader {
     for (const stream of this._streams(selector)) {
       const s = stream.series;
       const h = s.hist;
-      const n = h !== null ? h.n : store.scalars.size(s.lane);
-      const first = h !== null ? h.firstTime() : store.scalars.firstTime(s.lane);
-      const last = h !== null ? h.lastTime() : store.scalars.lastTime(s.lane);
+      const scalar = s.lane >= 0;
+      const n = scalar ? store.scalars.size(s.lane) : (h?.n ?? 0);
+      const first = scalar ? store.scalars.firstTime(s.lane) : (h?.firstTime() ?? -1);
+      const last = scalar ? store.scalars.lastTime(s.lane) : (h?.lastTime() ?? -1);
       out.push({
         name: s.family.name,
         kind: s.family.kind,
@@ -315,7 +316,7 @@ export class RingBufferReader {
     const buf = new PointBuffer(64);
     for (const stream of this._streams(selector)) {
       const s = stream.series;
-      if (s.hist === null) {
+      if (s.lane >= 0) {
         store.scalars.read(s.lane, start - store.epoch, end - store.epoch, store.epoch, buf);
         out.push({
           name: s.family.name,
@@ -327,6 +328,7 @@ export class RingBufferReader {
         continue;
       }
       const h = s.hist;
+      if (h === null) continue;
       const times: number[] = [];
       const values: number[] = [];
       const histograms: HistogramSnapshot[] = [];

@@ -58,9 +58,11 @@ export function buildExport(
     const perResource = new Map<ResourceEntry, unknown[]>();
     for (const series of family.series) {
       const dp =
-        series.hist === null
+        series.lane >= 0
           ? scalarPoint(store, series, b, stale, temporality, forwarder, commits)
-          : histogramPoint(store, series, b, stale, temporality, forwarder, commits);
+          : series.hist !== null
+            ? histogramPoint(store, series, b, stale, temporality, forwarder, commits)
+            : undefined;
       if (dp === undefined) continue;
       let list = perResource.get(series.resource);
       if (list === undefined) perResource.set(series.resource, (list = []));

@@ -138,8 +138,19 @@ export class CompressedLanes implements ScalarStore {
   }
 
   replaceLast(lane: number, v: number): void {
+    const H = this.hotSlots;
     const n = this._hotN[lane];
-    if (n > 0) this._hotV[lane * this.hotSlots + n - 1] = v;
+    if (n === 0) return;
+    // The point before the newest: in the hot block, or the last one encoded.
+    let prev = Number.NaN;
+    if (n > 1) prev = this._hotV[lane * H + n - 2];
+    else if (this._cLen[lane] > 0) {
+      this._state.hi = this._sHi[lane];
+      this._state.lo = this._sLo[lane];
+      prev = stateValue(this._state);
+    }
+    if (v < prev) this._drop[lane] = this._hotT[lane * H + n - 1];
+    this._hotV[lane * H + n - 1] = v;
   }
 
   /** Encodes the hot block into the open chunk (opening new chunks as they fill). */

@@ -9,7 +9,7 @@
 // the limits: past `cardinalityLimit` (per metric and resource) or `maxSeries`
 // (all together), points go to the family's overflow series
 // `{ "otel.metric.overflow": "true" }`, as the sdk does.
-import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { AttributeTrie, Warnings, normalizeAttributes } from '@fastmeter/sdk/internal';
 import type { ResolvedOptions } from '../options.js';
 import { CompressedLanes } from './compressed-lanes.js';
@@ -64,8 +64,6 @@ export interface RingStats {
   /** Histogram points dropped early for lack of record space. */
   evictedPoints: number;
 }
-
-type HistPoint = { startTime: HrTime; endTime: HrTime; attributes: Attributes; value: any };
 
 export class RingStore {
   readonly scalars: ScalarStore;
@@ -185,6 +183,10 @@ export class RingStore {
         this.warnings.warn(`point:${name}`, `fastmeter ring: a point of "${name}" has no valid endTime; dropped`);
         continue;
       }
+      if (!this._valid(point, kind, name)) {
+        result.dropped++;
+        continue;
+      }
       const series = this._series(family, resource, point.attributes, now);
       series.seenAt = now;
       if (series.overflow) {
@@ -202,6 +204,19 @@ export class RingStore {
       else result.dropped++;
     }
     if (overflow !== null) this._writeOverflow(overflow, overflowT, kind, delta);
+  }
+
+  /** Checks a point's value before it may create a series (histograms: parsed into `_input`). */
+  private _valid(point: any, kind: MetricKind, name: string): boolean {
+    if (kind === 'histogram' || kind === 'exponential_histogram') {
+      if (toHistInput(point.value, kind, this._input)) return true;
+      this.warnings.warn(`value:${name}`, `fastmeter ring: a histogram point of "${name}" is malformed; dropped`);
+      return false;
+    }
+    const v = point.value;
+    if (typeof v === 'number' && v === v) return true;
+    this.warnings.warn(`value:${name}`, `fastmeter ring: a point of "${name}" has a non-numeric value; dropped`);
+    return false;
   }
 
   private _family(scope: ScopeInfo, metric: any, kind: MetricKind): Family | undefined {
@@ -324,14 +339,13 @@ export class RingStore {
     this.epoch += shift;
   }
 
+  /** Writes a point checked by _valid (a histogram's value is already in `_input`). */
   private _write(series: Series, t: number, point: any, kind: MetricKind, delta: boolean): boolean {
-    if (kind === 'histogram' || kind === 'exponential_histogram') return this._writeHistogram(series, t, point, kind, delta);
-    const value = point.value;
-    if (typeof value !== 'number' || value !== value) {
-      this.warnings.warn(`value:${series.family.name}`, `fastmeter ring: a point of "${series.family.name}" has a non-numeric value; dropped`);
-      return false;
+    if (kind === 'histogram' || kind === 'exponential_histogram') {
+      const bounds: number[] | undefined = kind === 'histogram' ? point.value.buckets.boundaries : undefined;
+      return this._appendHistogram(series, t, this._input, bounds, delta, hrToMillis(point.startTime));
     }
-    return this._writeScalar(series, t, value, delta, hrToMillis(point.startTime));
+    return this._writeScalar(series, t, point.value, delta, hrToMillis(point.startTime));
   }
 
   private _writeScalar(series: Series, t: number, value: number, delta: boolean, startMs: number): boolean {
@@ -386,16 +400,6 @@ export class RingStore {
       while (series.starts.length > 2 && series.starts[2] <= first) series.starts.splice(0, 2);
     }
     series.startMs = startMs;
-  }
-
-  private _writeHistogram(series: Series, t: number, point: HistPoint, kind: MetricKind, delta: boolean): boolean {
-    const input = this._input;
-    if (!toHistInput(point.value, kind, input)) {
-      this.warnings.warn(`value:${series.family.name}`, `fastmeter ring: a histogram point of "${series.family.name}" is malformed; dropped`);
-      return false;
-    }
-    const bounds: number[] | undefined = kind === 'histogram' ? point.value.buckets.boundaries : undefined;
-    return this._appendHistogram(series, t, input, bounds, delta, hrToMillis(point.startTime));
   }
 
   private _appendHistogram(series: Series, t: number, input: HistInput, bounds: number[] | undefined, delta: boolean, startMs: number): boolean {

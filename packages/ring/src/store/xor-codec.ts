@@ -4,9 +4,9 @@
 //
 //   dod = (t - t₋₁) - (t₋₁ - t₋₂)
 //   0                         '0'
-//   [-63, 64]                 '10'    + 7 bits
-//   [-2047, 2048]             '110'   + 12 bits
-//   [-2^19+1, 2^19]           '1110'  + 20 bits
+//   [-64, 63]                 '10'    + 7 bits (two's complement)
+//   [-2048, 2047]             '110'   + 12 bits
+//   [-2^19, 2^19-1]           '1110'  + 20 bits
 //   otherwise                 '1111'  + 36 bits
 //
 //   x = bits(v) XOR bits(v₋₁)
@@ -84,13 +84,13 @@ export function encodePoint(w: BitWriter, s: XorState, t: number, v: number): vo
   const delta = t - s.t;
   const dod = delta - s.delta;
   if (dod === 0) w.bit(0);
-  else if (dod >= -63 && dod <= 64) {
+  else if (dod >= -64 && dod <= 63) {
     w.write(0b10, 2);
     writeSigned(w, dod, 7);
-  } else if (dod >= -2047 && dod <= 2048) {
+  } else if (dod >= -2048 && dod <= 2047) {
     w.write(0b110, 3);
     writeSigned(w, dod, 12);
-  } else if (dod >= -524287 && dod <= 524288) {
+  } else if (dod >= -524288 && dod <= 524287) {
     w.write(0b1110, 4);
     writeSigned(w, dod, 20);
   } else {

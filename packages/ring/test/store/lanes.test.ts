@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { CompressedLanes } from '../../src/store/compressed-lanes.js';
+import { PlainLanes } from '../../src/store/plain-lanes.js';
+import { PointBuffer, type ScalarStore, WindowSummary } from '../../src/store/scalar-store.js';
+import { rng } from '../helpers.js';
+
+/** The ring's contract, checked against a plain array holding the last `slots` points. */
+function exercise(make: () => ScalarStore, seed: number, exact: boolean) {
+  const r = rng(seed);
+  const store = make();
+  const S = store.slots;
+  const lanes: { id: number; pts: { t: number; v: number }[] }[] = [];
+  for (let k = 0; k < 5; k++) lanes.push({ id: store.allocate(), pts: [] });
+  const buf = new PointBuffer(4);
+  const sum = new WindowSummary();
+  for (let step = 0; step < 1500; step++) {
+    const lane = lanes[Math.floor(r() * lanes.length)];
+    const last = lane.pts[lane.pts.length - 1];
+    const t = (last?.t ?? 1000) + 1 + Math.floor(r() * 2000);
+    const v = r() < 0.05 ? Math.floor(r() * 10) : (last?.v ?? 0) + Math.floor(r() * 50);
+    if (last !== undefined && r() < 0.03) {
+      store.replaceLast(lane.id, v);
+      last.v = v;
+    } else {
+      store.append(lane.id, t, v);
+      lane.pts.push({ t, v });
+    }
+    if (r() < 0.01) {
+      // A lane reclaimed and handed out again starts empty.
+      store.free(lane.id);
+      lane.id = store.allocate();
+      lane.pts = [];
+    }
+    if (step % 50 !== 0) continue;
+    for (const l of lanes) {
+      const held = store.size(l.id);
+      // Plain holds exactly the last S; compressed at least S (whole chunks are dropped).
+      const expected = Math.min(l.pts.length, S);
+      if (exact) expect(held).toBe(expected);
+      else expect(held).toBeGreaterThanOrEqual(expected);
+      const kept = l.pts.slice(l.pts.length - held);
+      if (kept.length === 0) {
+        expect(store.lastTime(l.id)).toBe(-1);
+        continue;
+      }
+      expect(store.lastTime(l.id)).toBe(kept[kept.length - 1].t);
+      expect(store.lastValue(l.id)).toBe(kept[kept.length - 1].v);
+      expect(store.firstTime(l.id)).toBe(kept[0].t);
+      const a = kept[Math.floor(r() * kept.length)].t - Math.floor(r() * 3);
+      const b = a + Math.floor(r() * 200_000);
+      const want = kept.filter(p => p.t > a && p.t <= b);
+      store.read(l.id, a, b, 10, buf);
+      expect(Array.from(buf.t.subarray(0, buf.n))).toEqual(want.map(p => p.t + 10));
+      expect(Array.from(buf.v.subarray(0, buf.n))).toEqual(want.map(p => p.v));
+      store.summarize(l.id, a, b, sum);
+      expect(sum.n).toBe(want.length);
+      if (want.length > 0) {
+        expect([sum.t0, sum.v0, sum.t1, sum.v1]).toEqual([want[0].t, want[0].v, want[want.length - 1].t, want[want.length - 1].v]);
+        let corr = 0;
+        for (let i = 1; i < want.length; i++) if (want[i].v < want[i - 1].v) corr += want[i - 1].v;
+        expect(sum.resetCorrection).toBe(corr);
+      }
+      const at = { t: 0, v: 0 };
+      const before = kept.filter(p => p.t <= b).pop();
+      expect(store.at(l.id, b, at)).toBe(before !== undefined);
+      if (before !== undefined) expect(at).toEqual(before);
+    }
+  }
+  const total = lanes.reduce((n, l) => n + store.size(l.id), 0);
+  expect(store.points()).toBe(total);
+}
+
+describe('scalar lanes', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    it(`plain layout keeps exactly the last slots points (seed ${seed})`, () => exercise(() => new PlainLanes(37), seed, true));
+    it(`compressed layout answers exactly as the points it holds (seed ${seed})`, () => exercise(() => new CompressedLanes(37, 4, 16), seed, false));
+  }
+
+  it('compressed layout drops whole chunks: holds between slots and slots + chunkSlots points', () => {
+    const store = new CompressedLanes(100, 16, 32);
+    const lane = store.allocate();
+    for (let i = 0; i < 1000; i++) {
+      store.append(lane, 1000 + i * 1000, i * 3);
+      if (i >= 100) {
+        expect(store.size(lane)).toBeGreaterThanOrEqual(100);
+        expect(store.size(lane)).toBeLessThan(100 + 32 + 16);
+      }
+    }
+  });
+
+  it('rebase moves times back and drops points older than the new epoch', () => {
+    for (const store of [new PlainLanes(10), new CompressedLanes(10, 2, 8)]) {
+      const lane = store.allocate();
+      for (let i = 0; i < 20; i++) store.append(lane, 1000 * (i + 1), i);
+      const held = store.size(lane);
+      store.rebase(15_500);
+      const buf = new PointBuffer(4);
+      const n = store.read(lane, -1, 1e9, 0, buf);
+      const times = Array.from(buf.t.subarray(0, n));
+      expect(times.every(t => t >= 0)).toBe(true);
+      expect(times[times.length - 1]).toBe(20_000 - 15_500);
+      expect(n).toBeLessThanOrEqual(held);
+      expect(Array.from(buf.v.subarray(0, n))).toEqual(times.map(t => (t + 15_500) / 1000 - 1));
+    }
+  });
+});
