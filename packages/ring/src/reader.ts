@@ -3,6 +3,7 @@
 // public face of the ring: ingest() for data collected elsewhere, queries,
 // listings, forwarding to exporters.
 import { type MeterProvider, ValueType, diag } from '@opentelemetry/api';
+import type { AggregationOption, CollectionResult, IMetricReader, InstrumentType, MetricProducer, ResourceMetrics } from '@fastmeter/sdk';
 import { RingConfigError, RingErrorCode } from './errors.js';
 import { type ForwardOptions, Forwarder } from './forward/forwarder.js';
 import { type RingOptions, resolveOptions, type ResolvedOptions } from './options.js';
@@ -19,12 +20,10 @@ import { VERSION } from './version.js';
 import { QueryError, QueryErrorCode } from './errors.js';
 
 /** sdk-metrics enum values (matched by value). */
-const AGGREGATION_DEFAULT = 0;
-const CUMULATIVE = 1;
+const AGGREGATION_DEFAULT = 0 as const;
+const CUMULATIVE = 1 as const;
 
-interface Producer {
-  collect(options?: { timeoutMillis?: number }): Promise<{ resourceMetrics: any; errors: unknown[] }>;
-}
+type Producer = MetricProducer;
 
 export interface MetricInfo {
   readonly name: string;
@@ -79,10 +78,10 @@ export interface RingBufferReaderOptions extends RingOptions {
    * The aggregation the ring asks the provider for, per instrument type (as a
    * MetricReader's `aggregationSelector`). Default: the instrument's default.
    */
-  aggregationSelector?: (instrumentType: string) => { type: number; options?: unknown };
+  aggregationSelector?: (instrumentType: InstrumentType) => AggregationOption;
 }
 
-export class RingBufferReader {
+export class RingBufferReader implements IMetricReader {
   private readonly _options: ResolvedOptions;
   private readonly _store: RingStore;
   private readonly _engine: QueryEngine;
@@ -131,21 +130,21 @@ export class RingBufferReader {
     this._timer.unref?.();
   }
 
-  selectAggregation(instrumentType: string): { type: number; options?: unknown } {
+  selectAggregation(instrumentType: InstrumentType): AggregationOption {
     return this._aggregation?.(instrumentType) ?? { type: AGGREGATION_DEFAULT };
   }
 
   /** The ring stores counters and histograms cumulatively: it asks for cumulative data. */
-  selectAggregationTemporality(_instrumentType: string): number {
+  selectAggregationTemporality(_instrumentType: InstrumentType): typeof CUMULATIVE {
     return CUMULATIVE;
   }
 
-  selectCardinalityLimit(_instrumentType: string): number {
+  selectCardinalityLimit(_instrumentType: InstrumentType): number {
     return this._options.readerCardinalityLimit;
   }
 
   /** Collects from the provider now, stores the result in the ring and returns it (as any MetricReader). */
-  async collect(options?: { timeoutMillis?: number }): Promise<{ resourceMetrics: any; errors: unknown[] }> {
+  async collect(options?: { timeoutMillis?: number }): Promise<CollectionResult> {
     if (this._producer === undefined) throw new Error('RingBufferReader is not registered with a MeterProvider (readers: [ring])');
     if (this._shutdown) throw new Error('RingBufferReader is shut down');
     const result = await this._producer.collect(options);
@@ -204,11 +203,12 @@ export class RingBufferReader {
     return this._ingest(resourceMetrics, options ?? {}, 'ingest');
   }
 
-  private _ingest(resourceMetrics: any, options: IngestOptions, source: RingEvent['source']): IngestResult {
+  private _ingest(resourceMetrics: unknown, options: IngestOptions, source: RingEvent['source']): IngestResult {
     const result = this._store.ingest(resourceMetrics, options);
     if (source === 'collect') {
-      this._lastResource = resourceMetrics?.resource;
-      if (this._selfMetrics) this._store.ingest(this._selfMetricsData(resourceMetrics?.resource), options);
+      const resource = (resourceMetrics as ResourceMetrics | undefined)?.resource;
+      this._lastResource = resource;
+      if (this._selfMetrics) this._store.ingest(this._selfMetricsData(resource), options);
     }
     if (this._listeners.size > 0) {
       const event: RingEvent = { source, time: this._options.now(), result };

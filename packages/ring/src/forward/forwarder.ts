@@ -150,6 +150,10 @@ export class Forwarder {
   private async _exportBoundary(boundary: number): Promise<boolean> {
     const previous = this._lastBoundary;
     const batches = buildExport(this._store, boundary, previous, this, f => this._temporalityOf(f), this._filter);
+    if (batches.length === 0 && boundary <= this._store.newest - this._store.retentionMillis) {
+      // The ring no longer holds this interval: given up (a delta's increase goes with the next one).
+      this._stats.droppedIntervals++;
+    }
     for (const batch of batches) {
       if (this._doneResources.has(batch.resourceId)) continue;
       const ok = await this._export(batch.resourceMetrics);

@@ -131,28 +131,23 @@ function scalarPoint(
   if (temporality !== DELTA || series.family.kind === 'gauge') {
     return { startTime: hr(series.startAt(t)), endTime, attributes, value: v };
   }
+  // The first export of a series counts from its start (a total of 0 before the oldest point).
   const sent = forwarder.sent.get(series);
+  if (sent !== undefined && sent.t >= t) return undefined; // nothing new since the last export
+  const start = sent === undefined ? series.startAt(t) : sent.t + store.epoch;
   let value: number;
-  let start: number;
-  if (sent === undefined) {
-    value = v;
-    start = series.startAt(t);
-  } else {
-    if (sent.t >= t) return undefined; // nothing new since the last export
-    start = sent.t + store.epoch;
-    if (series.family.kind === 'counter') {
-      // Increase over every point since the one sent, counter resets added back.
-      const n = store.scalars.read(series.lane, sent.t, t, 0, buf);
-      let last = sent.v;
-      value = 0;
-      for (let i = 0; i < n; i++) {
-        const x = buf.v[i];
-        value += x < last ? x : x - last;
-        last = x;
-      }
-    } else {
-      value = v - sent.v;
+  if (series.family.kind === 'counter') {
+    // Increase over every point since the one sent, counter resets added back.
+    const n = store.scalars.read(series.lane, sent?.t ?? -1, t, 0, buf);
+    let last = sent?.v ?? 0;
+    value = 0;
+    for (let i = 0; i < n; i++) {
+      const x = buf.v[i];
+      value += x < last ? x : x - last;
+      last = x;
     }
+  } else {
+    value = v - (sent?.v ?? 0);
   }
   later(commits, series, () => forwarder.sent.set(series, { t, v }));
   return { startTime: hr(start), endTime, attributes, value };
@@ -184,7 +179,10 @@ function histogramPoint(
   let start: number;
   const delta = new HistInput();
   if (sent === undefined) {
-    copyInto(delta, cum);
+    // From the series' start: the oldest point's state, then every record (a reset restarts the count).
+    h.cumulativeAt(0, delta);
+    delta.sum = orZero(h.sum[h.slot(0)]);
+    for (let j = 1; j <= i; j++) addRecord(h, j, delta);
     start = series.startAt(t);
   } else {
     if (sent.t >= t) return undefined;
@@ -193,15 +191,8 @@ function histogramPoint(
     const held = i0 >= 0 && h.t[h.slot(i0)] === sent.t;
     if (held) {
       // Sum the per-point records since the point sent (a reset records absolute counts).
-      for (let j = i0 + 1; j <= i; j++) {
-        const s = h.slot(j);
-        const p = h.slot(j - 1);
-        h.applyRecord(s, delta, 1);
-        const reset = h.isReset(j);
-        delta.count += reset ? h.count[s] : h.count[s] - h.count[p];
-        delta.sum = (delta.sum !== delta.sum ? 0 : delta.sum) + (reset ? orZero(h.sum[s]) : orZero(h.sum[s]) - orZero(h.sum[p]));
-        if (h.zero !== null) delta.zero += reset ? h.zero[s] : h.zero[s] - h.zero[p];
-      }
+      delta.sum = 0;
+      for (let j = i0 + 1; j <= i; j++) addRecord(h, j, delta);
     } else if (cum.count >= sent.hist.count) {
       // The point sent left the ring (a long outage): difference of the cumulative states.
       copyInto(delta, cum);
@@ -216,6 +207,17 @@ function histogramPoint(
   }
   later(commits, series, () => forwarder.sent.set(series, { t, v: snapshot.count, hist: snapshot } as SentHistogram));
   return { startTime: hr(start), endTime, attributes, value: histogramValue(h, delta, Number.NaN, Number.NaN) };
+}
+
+/** Adds the increase recorded at logical index j (absolute counts after a reset) into `into`. */
+function addRecord(h: HistogramRing, j: number, into: HistInput): void {
+  const s = h.slot(j);
+  const p = h.slot(j - 1);
+  h.applyRecord(s, into, 1);
+  const reset = h.isReset(j);
+  into.count += reset ? h.count[s] : h.count[s] - h.count[p];
+  into.sum += reset ? orZero(h.sum[s]) : orZero(h.sum[s]) - orZero(h.sum[p]);
+  if (h.zero !== null) into.zero += reset ? h.zero[s] : h.zero[s] - h.zero[p];
 }
 
 function orZero(v: number): number {
