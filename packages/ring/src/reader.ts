@@ -173,20 +173,23 @@ export class RingBufferReader implements IMetricReader {
 
   private _tick(): Promise<void> {
     if (this._collecting !== undefined || this._producer === undefined || this._shutdown) return this._collecting ?? Promise.resolve();
-    const producer = this._producer;
-    this._collecting = (async () => {
-      try {
-        const result = await producer.collect({ timeoutMillis: this._options.intervalMillis });
-        this._ingest(result.resourceMetrics, {}, 'collect');
-        for (const err of result.errors ?? [])
-          this._store.warnings.warn('collect-error', `fastmeter ring: collection error: ${(err as Error)?.message ?? String(err)}`);
-      } catch (err) {
-        this._store.warnings.warn('collect-failed', `fastmeter ring: collection failed: ${(err as Error)?.message ?? String(err)}`);
-      } finally {
-        this._collecting = undefined;
-      }
-    })();
-    return this._collecting;
+    // Cleared when it settles (a finally inside the async function can run before the assignment).
+    const p: Promise<void> = this._collectOnce(this._producer).finally(() => {
+      if (this._collecting === p) this._collecting = undefined;
+    });
+    this._collecting = p;
+    return p;
+  }
+
+  private async _collectOnce(producer: Producer): Promise<void> {
+    try {
+      const result = await producer.collect({ timeoutMillis: this._options.intervalMillis });
+      this._ingest(result.resourceMetrics, {}, 'collect');
+      for (const err of result.errors ?? [])
+        this._store.warnings.warn('collect-error', `fastmeter ring: collection error: ${(err as Error)?.message ?? String(err)}`);
+    } catch (err) {
+      this._store.warnings.warn('collect-failed', `fastmeter ring: collection failed: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   // ---- data from elsewhere ------------------------------------------------------------------

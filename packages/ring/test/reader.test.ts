@@ -107,6 +107,23 @@ describe('RingBufferReader as a reader', () => {
     await ring.shutdown();
   });
 
+  it('keeps collecting after a producer that throws synchronously (regression: the tick promise was never cleared)', async () => {
+    const ring = new RingBufferReader({ intervalMillis: 10 });
+    const warn = vi.spyOn(diag, 'warn').mockImplementation(() => {});
+    let calls = 0;
+    ring.setMetricProducer({
+      collect: () => {
+        calls++;
+        throw new Error('sync boom');
+      },
+    });
+    const start = Date.now();
+    while (calls < 3 && Date.now() - start < 5000) await new Promise(r => setTimeout(r, 10));
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('collection failed: sync boom'));
+    await ring.shutdown();
+  });
+
   it('tells subscribers about every collection and ingest', async () => {
     const ring = new RingBufferReader();
     const provider = new FastMeterProvider({ readers: [ring] });

@@ -74,6 +74,7 @@ export class Forwarder {
   private readonly _temporality = new Map<Family, number>();
   private _timer: ReturnType<typeof setInterval> | undefined = undefined;
   private _draining: Promise<void> | undefined = undefined;
+  private _inflight: Attempt | undefined = undefined;
   private _stopped = false;
   private _stats: ForwarderStats = { pending: 0, exported: 0, failed: 0, droppedIntervals: 0 };
 
@@ -133,30 +134,57 @@ export class Forwarder {
   /** Exports pending intervals until one fails or none is left. One drain at a time. */
   drain(): Promise<void> {
     if (this._draining !== undefined) return this._draining;
-    this._draining = (async () => {
-      try {
-        while (this._pending.length > 0 && !this._stopped) {
-          if (!(await this._exportBoundary(this._pending[0]))) break;
-          this._pending.shift();
-          this._doneResources.clear();
-        }
-      } finally {
-        this._draining = undefined;
-      }
-    })();
-    return this._draining;
+    // Cleared when it settles (not in a finally inside: that can run before the assignment).
+    const p: Promise<void> = this._drain().finally(() => {
+      if (this._draining === p) this._draining = undefined;
+    });
+    this._draining = p;
+    return p;
+  }
+
+  private async _drain(): Promise<void> {
+    // An export that outlived its timeout is still in flight: do not send around it (order, no
+    // duplicates) unless it stays silent for ABANDON_AFTER timeouts (an exporter that never calls back).
+    const inflight = this._inflight;
+    if (inflight !== undefined && !inflight.settled) {
+      if (performance.now() - inflight.started < ABANDON_AFTER * this.timeoutMillis) return;
+      inflight.settled = true;
+    }
+    this._inflight = undefined;
+    while (this._pending.length > 0 && !this._stopped) {
+      if (!(await this._exportBoundary(this._pending[0]))) break;
+      this._pending.shift();
+      this._doneResources.clear();
+    }
   }
 
   private async _exportBoundary(boundary: number): Promise<boolean> {
-    const previous = this._lastBoundary;
-    const batches = buildExport(this._store, boundary, previous, this, f => this._temporalityOf(f), this._filter);
+    const batches = buildExport(this._store, boundary, this, f => this._temporalityOf(f), this._filter);
     if (batches.length === 0 && boundary <= this._store.newest - this._store.retentionMillis) {
       // The ring no longer holds this interval: given up (a delta's increase goes with the next one).
       this._stats.droppedIntervals++;
     }
     for (const batch of batches) {
       if (this._doneResources.has(batch.resourceId)) continue;
-      const ok = await this._export(batch.resourceMetrics);
+      const attempt = this._export(batch.resourceMetrics);
+      const ok = await Promise.race([attempt.result, attempt.timedOut]);
+      if (ok === 'timeout') {
+        this._stats.failed++;
+        this._inflight = attempt;
+        this._store.warnings.warn(
+          'forward-timeout',
+          `fastmeter ring: an export took longer than ${this.timeoutMillis} ms; nothing more is sent until it ends (its interval is retried if it failed)`,
+        );
+        // If it succeeds after all, that batch counts as sent.
+        void attempt.result.then(late => {
+          if (late && this._pending[0] === boundary && !this._doneResources.has(batch.resourceId)) {
+            this._stats.exported++;
+            this._doneResources.add(batch.resourceId);
+            batch.commit();
+          }
+        });
+        return false;
+      }
       if (!ok) {
         this._stats.failed++;
         return false;
@@ -165,31 +193,31 @@ export class Forwarder {
       this._doneResources.add(batch.resourceId);
       batch.commit();
     }
-    this._lastBoundary = boundary;
     return true;
   }
 
-  /** The boundary exported last (delta start times). */
-  private _lastBoundary = Number.NaN;
-
-  private _export(resourceMetrics: unknown): Promise<boolean> {
-    return new Promise(resolve => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        this._store.warnings.warn(
-          'forward-timeout',
-          `fastmeter ring: an export took longer than ${this.timeoutMillis} ms; it counts as failed and will be retried`,
-        );
-        resolve(false);
-      }, this.timeoutMillis);
+  /** One export call: `result` settles with the exporter's answer, `timedOut` after timeoutMillis. */
+  private _export(resourceMetrics: unknown): Attempt {
+    const attempt: Attempt = {
+      settled: false,
+      started: performance.now(),
+      result: undefined as unknown as Promise<boolean>,
+      timedOut: undefined as unknown as Promise<'timeout'>,
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    attempt.timedOut = new Promise(resolve => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMillis);
       timer.unref?.();
+    });
+    attempt.result = new Promise<boolean>(resolve => {
+      const done = (ok: boolean) => {
+        if (attempt.settled) return;
+        attempt.settled = true;
+        clearTimeout(timer);
+        resolve(ok);
+      };
       try {
         this._exporter.export(resourceMetrics, result => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
           const ok = result?.code === 0;
           if (!ok) {
             this._store.warnings.warn(
@@ -197,16 +225,14 @@ export class Forwarder {
               `fastmeter ring: export failed (${result?.error?.message ?? 'no reason given'}); the ring keeps the interval and retries`,
             );
           }
-          resolve(ok);
+          done(ok);
         });
       } catch (err) {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
         this._store.warnings.warn('forward-threw', `fastmeter ring: export threw (${(err as Error)?.message ?? String(err)}); retried later`);
-        resolve(false);
+        done(false);
       }
     });
+    return attempt;
   }
 
   private _temporalityOf(family: Family): number {
@@ -244,6 +270,16 @@ export class Forwarder {
       diag.warn(`fastmeter ring: exporter shutdown failed: ${(err as Error)?.message ?? String(err)}`);
     }
   }
+}
+
+/** Timeouts after which an export that never called back is abandoned. */
+const ABANDON_AFTER = 4;
+
+interface Attempt {
+  settled: boolean;
+  started: number;
+  result: Promise<boolean>;
+  timedOut: Promise<'timeout'>;
 }
 
 /** sdk-metrics InstrumentType values for a family's kind (the exporter chooses temporality by it). */

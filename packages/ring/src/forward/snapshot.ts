@@ -41,7 +41,6 @@ function hr(ms: number): [number, number] {
 export function buildExport(
   store: RingStore,
   boundary: number,
-  previous: number,
   forwarder: Forwarder,
   temporalityOf: (f: Family) => number,
   filter: ((m: { name: string; scope: ScopeInfo }) => boolean) | undefined,
@@ -77,7 +76,6 @@ export function buildExport(
       scope.metrics.push(metricData(family, temporality, dataPoints));
     }
   }
-  void previous;
   const out: ExportBatch[] = [];
   for (const [resource, scopes] of [...byResource].sort((x, y) => x[0].id - y[0].id)) {
     const pending = commits.get(resource) ?? [];

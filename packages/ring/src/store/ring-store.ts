@@ -592,8 +592,9 @@ export class RingStore {
   }
 }
 
+/** HrTime → ms, rounded as @opentelemetry/core's hrTimeToMilliseconds (and so the Prometheus exporter's timestamps). */
 export function hrToMillis(t: unknown): number {
-  if (Array.isArray(t) && typeof t[0] === 'number' && typeof t[1] === 'number') return t[0] * 1000 + Math.floor(t[1] / 1e6);
+  if (Array.isArray(t) && typeof t[0] === 'number' && typeof t[1] === 'number') return Math.round(t[0] * 1000 + t[1] / 1e6);
   if (typeof t === 'number') return t;
   return Number.NaN;
 }

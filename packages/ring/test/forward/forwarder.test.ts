@@ -194,8 +194,51 @@ describe('ring.forward()', () => {
       ring.ingest(resourceMetrics([metric('c', 'counter', [{ t: clock.t, value: clock.t - T0 }])]));
       await f.tick();
     }
+    // The silent export is still in flight: nothing is sent around it...
+    expect(got).toEqual([]);
+    expect(f.stats()).toMatchObject({ failed: 2, pending: 3 });
+    // ...until it is abandoned (4 timeouts without an answer).
+    await new Promise(r => setTimeout(r, 250));
+    await f.drain();
     expect(got).toEqual([1000, 2000, 3000]);
     expect(f.stats()).toMatchObject({ failed: 2, pending: 0 });
+  });
+
+  it('waits for an export that outlives its timeout: a late success counts, nothing is sent twice or out of order', async () => {
+    const clock = { t: T0 };
+    vi.spyOn(diag, 'warn').mockImplementation(() => {});
+    const ring = new RingBufferReader({ now: () => clock.t });
+    const got: number[] = [];
+    let slow = true;
+    const exporter = {
+      export(m: Exported, cb: (r: { code: number }) => void) {
+        const v = m.scopeMetrics[0].metrics[0].dataPoints[0].value;
+        setTimeout(
+          () => {
+            got.push(v);
+            cb({ code: 0 });
+          },
+          slow ? 120 : 0,
+        );
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const f = ring.forward(exporter, { intervalMillis: 1000, timeoutMillis: 30, manual: true });
+    clock.t += 1000;
+    ring.ingest(resourceMetrics([metric('c', 'counter', [{ t: clock.t, value: 1 }])]));
+    await f.tick(); // times out, still in flight
+    slow = false;
+    clock.t += 1000;
+    ring.ingest(resourceMetrics([metric('c', 'counter', [{ t: clock.t, value: 2 }])]));
+    await f.tick(); // skipped: the first export has not ended
+    expect(got).toEqual([]);
+    await new Promise(r => setTimeout(r, 200));
+    clock.t += 1000;
+    ring.ingest(resourceMetrics([metric('c', 'counter', [{ t: clock.t, value: 3 }])]));
+    await f.tick();
+    await new Promise(r => setTimeout(r, 20));
+    expect(got).toEqual([1, 2, 3]);
   });
 
   it('shuts down with the ring: a last export, then the exporter is flushed and shut down', async () => {
