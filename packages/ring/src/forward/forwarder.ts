@@ -75,6 +75,8 @@ export class Forwarder {
   private _timer: ReturnType<typeof setInterval> | undefined = undefined;
   private _draining: Promise<void> | undefined = undefined;
   private _inflight: Attempt | undefined = undefined;
+  /** The latest interval end queued. */
+  private _lastBoundary = Number.NEGATIVE_INFINITY;
   private _stopped = false;
   private _stats: ForwarderStats = { pending: 0, exported: 0, failed: 0, droppedIntervals: 0 };
 
@@ -118,7 +120,12 @@ export class Forwarder {
   /** Closes an interval at the ring's current time and exports the backlog, in order. */
   tick(): Promise<void> {
     if (this._stopped) return Promise.resolve();
-    this._pending.push(this._store.options.now());
+    const now = this._store.options.now();
+    // An interval ends once: a second tick at the same time (shutdown right after a tick) only drains.
+    if (!(now <= this._lastBoundary)) {
+      this._pending.push(now);
+      this._lastBoundary = now;
+    }
     while (this._pending.length > this.maxPending) {
       this._pending.shift();
       this._doneResources.clear();
