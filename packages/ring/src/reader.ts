@@ -22,6 +22,7 @@ import { QueryError, QueryErrorCode } from './errors.js';
 /** sdk-metrics enum values (matched by value). */
 const AGGREGATION_DEFAULT = 0 as const;
 const CUMULATIVE = 1 as const;
+const EMPTY_LABELS: Labels = Object.freeze({});
 
 type Producer = MetricProducer;
 
@@ -392,6 +393,21 @@ export class RingBufferReader implements IMetricReader {
     const f = new Forwarder(this._store, { ...options, exporter }, () => this._forwarders.delete(f));
     this._forwarders.add(f);
     return f;
+  }
+
+  // ---- percentiles -----------------------------------------------------------------------------------
+
+  /**
+   * Answers `hdr_quantile(q, name[range])` from a source of raw-value
+   * percentiles (HdrPercentiles from `@fastmeter/ring/hdr` attaches itself).
+   */
+  attachPercentiles(source: { quantile(name: string, q: number, start: number, end: number): { value: number } | undefined }): void {
+    if (source === null || typeof source?.quantile !== 'function')
+      throw new RingConfigError(RingErrorCode.INVALID_OPTION, 'attachPercentiles needs a quantile(name, q, start, end) method');
+    this._engine.extensions.hdrQuantile = (name, q, start, end) => {
+      const r = source.quantile(name, q, start, end);
+      return r === undefined ? undefined : [{ labels: EMPTY_LABELS, value: r.value }];
+    };
   }
 
   // ---- self-metrics -------------------------------------------------------------------------------
