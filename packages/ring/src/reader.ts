@@ -208,7 +208,8 @@ export class RingBufferReader implements IMetricReader {
   }
 
   private _ingest(resourceMetrics: unknown, options: IngestOptions, source: RingEvent['source']): IngestResult {
-    const result = this._store.ingest(resourceMetrics, options);
+    // The provider's own collections hand the same attributes object for a series every time.
+    const result = this._store.ingest(resourceMetrics, options, source === 'collect');
     if (source === 'collect') {
       const resource = (resourceMetrics as ResourceMetrics | undefined)?.resource;
       this._lastResource = resource;

@@ -127,6 +127,30 @@ describe('ingest()', () => {
     expect(total).toBe(3 * 55);
   });
 
+  it("merges the producer's own overflow series into the ring's, under the same labels", () => {
+    const now = { t: T0 };
+    const ring = ringAt(now, { cardinalityLimit: 2 });
+    vi.spyOn(diag, 'warn').mockImplementation(() => {});
+    const pts = (t: number, v: number) => [
+      { t, value: v, attrs: { k: 'a' } },
+      { t, value: v, attrs: { 'otel.metric.overflow': true } },
+      { t, value: v, attrs: { k: 'b' } },
+      { t, value: v, attrs: { k: 'c' } },
+    ];
+    ring.ingest(resourceMetrics([metric('c', 'counter', pts(T0 + 1000, 1))]));
+    ring.ingest(resourceMetrics([metric('c', 'counter', pts(T0 + 2000, 2))]));
+    const overflow = ring.series('c').filter(s => s.labels['otel.metric.overflow'] !== undefined);
+    expect(overflow).toHaveLength(1);
+    // The producer's overflow point and k=c (past the limit of 2) add up.
+    expect(ring.read('c{otel.metric.overflow="true"}')[0].values).toEqual([2, 4]);
+    expect(
+      ring
+        .series('c')
+        .filter(s => !s.overflow)
+        .map(s => s.labels.k),
+    ).toEqual(['a', 'b']);
+  });
+
   it('bounds all series together by maxSeries, and metrics by maxMetrics', () => {
     const now = { t: T0 };
     const ring = ringAt(now, { maxSeries: 5, maxMetrics: 2 });

@@ -13,6 +13,8 @@ const GRAIN = 16;
 const SLACK_CLASSES = 2;
 
 export class ChunkArena {
+  static readonly PAGE_SIZE = PAGE_SIZE;
+
   readonly pages: Uint8Array[] = [];
   private readonly _free: number[][] = [];
   private _page = -1;

@@ -16,6 +16,8 @@ import { PointBuffer, type ScalarStore, WindowSummary } from './scalar-store.js'
 import { XorState, decodePoint, encodePoint, stateValue } from './xor-codec.js';
 
 const PAGE_LANES = 64;
+/** Points of room an open chunk's block gets each time it is (re)allocated. */
+const GROW_POINTS = 24;
 
 export class CompressedLanes implements ScalarStore {
   private readonly _k: number;
@@ -23,7 +25,7 @@ export class CompressedLanes implements ScalarStore {
   private readonly _free: number[] = [];
   private _lanes = 0;
   private _points = 0;
-  readonly arena = new ChunkArena();
+  arena = new ChunkArena();
   private readonly _writer = new BitWriter(512);
   private readonly _reader = new BitReader();
   private readonly _state = new XorState();
@@ -41,7 +43,7 @@ export class CompressedLanes implements ScalarStore {
   private _sLead = new Uint8Array(0);
   private _sTrail = new Uint8Array(0);
   // Chunk ring, per lane: K entries.
-  private _cHandle = new Float64Array(0);
+  private _cHandle = new Float64Array(0); // -1: no block yet
   private _cClass = new Uint16Array(0);
   private _cBits = new Uint32Array(0);
   private _cN = new Uint16Array(0);
@@ -51,6 +53,8 @@ export class CompressedLanes implements ScalarStore {
   private _cLen = new Uint8Array(0);
   private _total = new Int32Array(0);
   private _drop = new Float64Array(0);
+  /** Bytes of the lane's last sealed chunk: the size an open chunk is given. */
+  private _estimate = new Uint32Array(0);
 
   constructor(
     readonly slots: number,
@@ -70,6 +74,7 @@ export class CompressedLanes implements ScalarStore {
     this._cLen[lane] = 0;
     this._total[lane] = 0;
     this._drop[lane] = -1;
+    this._estimate[lane] = 0;
     return lane;
   }
 
@@ -109,6 +114,7 @@ export class CompressedLanes implements ScalarStore {
     this._cLen = grow(this._cLen, cap, n => new Uint8Array(n));
     this._total = grow(this._total, cap, n => new Int32Array(n));
     this._drop = grow(this._drop, cap, n => new Float64Array(n));
+    this._estimate = grow(this._estimate, cap, n => new Uint32Array(n));
     this._cap = cap;
   }
 
@@ -191,13 +197,23 @@ export class CompressedLanes implements ScalarStore {
         encodePoint(w, s, this._hotT[lane * H + i], this._hotV[lane * H + i]);
         i++;
       }
-      // Move the chunk into a block of its new size.
+      // The open chunk's block has room for about GROW_POINTS more points (at the lane's rate of
+      // bytes per point): appends write in place, and the block is replaced a few times per chunk.
+      // A sealed chunk moves to a block of its exact size. Lanes move in step, so the sizes one lane
+      // frees are the sizes the next asks for; compact() collects the rest.
       const size = (w.pos + 7) >>> 3;
-      if (this._cHandle[c] >= 0) this.arena.free(this._cHandle[c], this._cClass[c]);
-      const handle = this.arena.alloc(size);
-      this._cHandle[c] = handle;
-      this._cClass[c] = this.arena.lastClass;
-      this.arena.page(handle).set(w.buf.subarray(0, size), this.arena.offset(handle));
+      const sealed = s.n === P;
+      const capacity = this._cHandle[c] >= 0 ? this._cClass[c] * 16 : 0;
+      if (sealed || size > capacity) {
+        if (this._cHandle[c] >= 0) this.arena.free(this._cHandle[c], this._cClass[c]);
+        const perPoint = this._estimate[lane] > 0 ? this._estimate[lane] / P : size / s.n;
+        const want = sealed ? size : size + Math.ceil(perPoint * GROW_POINTS);
+        const handle = this.arena.alloc(want);
+        this._cHandle[c] = handle;
+        this._cClass[c] = this.arena.lastClass;
+        if (sealed) this._estimate[lane] = size;
+      }
+      this.arena.page(this._cHandle[c]).set(w.buf.subarray(0, size), this.arena.offset(this._cHandle[c]));
       this._cBits[c] = w.pos;
       this._cN[c] = s.n;
       this._cLast[c] = s.t;
@@ -209,6 +225,29 @@ export class CompressedLanes implements ScalarStore {
       this._sTrail[lane] = s.trail;
     }
     this._hotN[lane] = 0;
+    // Blocks freed in classes nobody asks for any more are garbage: copy the live chunks into a
+    // fresh arena once it exceeds the live bytes by 15 % (plus a page).
+    if (this.arena.bytes() > 1.15 * this.arena.used + ChunkArena.PAGE_SIZE) this.compact();
+  }
+
+  /** Copies every live chunk into a new, dense arena (a copying collector; O(live bytes)). */
+  compact(): void {
+    const next = new ChunkArena();
+    const K = this._k;
+    for (let lane = 0; lane < this._lanes; lane++) {
+      for (let i = 0; i < this._cLen[lane]; i++) {
+        const c = lane * K + ((this._cHead[lane] - this._cLen[lane] + i + K) % K);
+        const h = this._cHandle[c];
+        if (h < 0) continue;
+        const size = (this._cBits[c] + 7) >>> 3;
+        const nh = next.alloc(this._cClass[c] * 16);
+        const off = this.arena.offset(h);
+        next.page(nh).set(this.arena.page(h).subarray(off, off + size), next.offset(nh));
+        this._cHandle[c] = nh;
+        this._cClass[c] = next.lastClass;
+      }
+    }
+    this.arena = next;
   }
 
   /** Drops whole chunks from the old end while the rest still holds `slots` points. */
@@ -361,13 +400,13 @@ export class CompressedLanes implements ScalarStore {
 
   bytes(): number {
     const K = this._k;
-    const perLane = this.hotSlots * 12 + 2 + 8 + 8 + 4 + 4 + 2 + K * (8 + 2 + 4 + 2 + 4 + 4) + 2 + 4 + 8;
+    const perLane = this.hotSlots * 12 + 2 + 8 + 8 + 4 + 4 + 2 + K * (8 + 2 + 4 + 2 + 4 + 4) + 2 + 4 + 8 + 4;
     return this.arena.bytes() + this._cap * perLane;
   }
 
   usedBytes(): number {
     const K = this._k;
-    const perLane = this.hotSlots * 12 + 2 + 8 + 8 + 4 + 4 + 2 + K * (8 + 2 + 4 + 2 + 4 + 4) + 2 + 4 + 8;
+    const perLane = this.hotSlots * 12 + 2 + 8 + 8 + 4 + 4 + 2 + K * (8 + 2 + 4 + 2 + 4 + 4) + 2 + 4 + 8 + 4;
     return this.arena.used + (this._lanes - this._free.length) * perLane;
   }
 

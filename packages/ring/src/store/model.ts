@@ -49,6 +49,14 @@ export class Family {
   readonly aliases: readonly string[];
   /** Counted for the limit (overflow series are not). */
   limited = 0;
+  /** Attribute sets remembered in the tries as leading to an overflow series (bounded by the cardinality limit). */
+  overflowAliases = 0;
+  /**
+   * Attribute objects of the reader's own collections → series (per resource, as `${resource id}`-keyed
+   * WeakMaps would cost more): the sdk hands the same object for a series every collection, so the
+   * lookup is one identity hit instead of a trie walk. Not used for ingest() input.
+   */
+  readonly identity = new WeakMap<object, Series>();
 
   constructor(
     readonly key: string,
@@ -76,6 +84,13 @@ export class Series {
   seenAt = 0;
   /** Running total for delta input (the stored cumulative value). */
   acc = 0;
+  /** Relative time and value of the newest stored point of a scalar series (-1: none). */
+  lastT = -1;
+  lastV = Number.NaN;
+  /** The startTime object last seen (the sdk reuses it: unchanged start, no conversion). */
+  startRef: unknown = undefined;
+  /** Set when reclaimed (stale identity-cache entries check it). */
+  removed = false;
   ewma1 = 0;
   ewma5 = 0;
   ewma15 = 0;

@@ -102,7 +102,8 @@ export class RingStore {
 
   // ---- ingest -------------------------------------------------------------------------
 
-  ingest(resourceMetrics: unknown, options: IngestOptions = {}): IngestResult {
+  /** `identity`: attribute objects may be recognised by identity (true only for the reader's own collections). */
+  ingest(resourceMetrics: unknown, options: IngestOptions = {}, identity = false): IngestResult {
     const result: IngestResult = { points: 0, dropped: 0, overflowed: 0 };
     const now = this.options.now();
     try {
@@ -118,7 +119,7 @@ export class RingStore {
         const scopeMetrics = sm as { scope?: ScopeInfo; metrics?: unknown };
         if (scopeMetrics === null || typeof scopeMetrics !== 'object' || !Array.isArray(scopeMetrics.metrics)) continue;
         const scope = normaliseScope(scopeMetrics.scope);
-        for (const metric of scopeMetrics.metrics) this._ingestMetric(resource, scope, metric, forced, now, result);
+        for (const metric of scopeMetrics.metrics) this._ingestMetric(resource, scope, metric, forced, now, result, identity);
       }
     } catch (err) {
       this.warnings.warn('ingest-error', `fastmeter ring: ingest() failed part-way: ${(err as Error)?.message ?? String(err)}`);
@@ -153,7 +154,15 @@ export class RingStore {
     return entry;
   }
 
-  private _ingestMetric(resource: ResourceEntry, scope: ScopeInfo, metric: any, forced: number | undefined, now: number, result: IngestResult): void {
+  private _ingestMetric(
+    resource: ResourceEntry,
+    scope: ScopeInfo,
+    metric: any,
+    forced: number | undefined,
+    now: number,
+    result: IngestResult,
+    identity: boolean,
+  ): void {
     const points = metric?.dataPoints;
     const name = metric?.descriptor?.name;
     if (!Array.isArray(points) || typeof name !== 'string' || name === '') {
@@ -187,7 +196,12 @@ export class RingStore {
         result.dropped++;
         continue;
       }
-      const series = this._series(family, resource, point.attributes, now);
+      const attributes = point.attributes;
+      let series: Series | undefined = identity && attributes !== null && typeof attributes === 'object' ? family.identity.get(attributes) : undefined;
+      if (series === undefined || series.removed || series.resource !== resource) {
+        series = this._series(family, resource, attributes, now);
+        if (identity && attributes !== null && typeof attributes === 'object') family.identity.set(attributes, series);
+      }
       series.seenAt = now;
       if (series.overflow) {
         if (!this._mergeOverflow(point, kind, overflow === null)) {
@@ -271,8 +285,17 @@ export class RingStore {
       if (n.clean && n.walkKeys.some((k, i) => k !== sorted[i])) trie.insert(n.walkKeys, n.walkValues, ~known);
       return this.seriesById[known] as Series;
     }
-    if (family.limited >= this.options.cardinalityLimit || this._limitedSeries >= this.options.maxSeries) {
-      return this._overflowSeries(family, resource, now);
+    // The producer's own overflow series ({ "otel.metric.overflow": true }) joins the ring's.
+    const producerOverflow = sorted.length === 1 && sorted[0] === 'otel.metric.overflow' && values[0] === true;
+    if (producerOverflow || family.limited >= this.options.cardinalityLimit || this._limitedSeries >= this.options.maxSeries) {
+      const overflow = this._overflowSeries(family, resource, now);
+      // Remember where this set goes (bounded), so that its next lookup is the trie's fast path.
+      if (n.clean && family.overflowAliases < this.options.cardinalityLimit) {
+        trie.insert(sorted, values, ~overflow.id);
+        if (n.walkKeys.some((k, i) => k !== sorted[i])) trie.insert(n.walkKeys, n.walkValues, ~overflow.id);
+        family.overflowAliases++;
+      }
+      return overflow;
     }
     const copy: Record<string, unknown> = {};
     for (let i = 0; i < sorted.length; i++) copy[sorted[i]] = values[i];
@@ -329,6 +352,7 @@ export class RingStore {
     for (const series of this.seriesById) {
       if (series === undefined) continue;
       series.hist?.rebase(shift);
+      if (series.lane >= 0) series.lastT = this.scalars.lastTime(series.lane);
       if (series.starts !== null) {
         const s = series.starts;
         const kept: number[] = [];
@@ -343,27 +367,29 @@ export class RingStore {
   private _write(series: Series, t: number, point: any, kind: MetricKind, delta: boolean): boolean {
     if (kind === 'histogram' || kind === 'exponential_histogram') {
       const bounds: number[] | undefined = kind === 'histogram' ? point.value.buckets.boundaries : undefined;
-      return this._appendHistogram(series, t, this._input, bounds, delta, hrToMillis(point.startTime));
+      return this._appendHistogram(series, t, this._input, bounds, delta, point.startTime);
     }
-    return this._writeScalar(series, t, point.value, delta, hrToMillis(point.startTime));
+    return this._writeScalar(series, t, point.value, delta, point.startTime);
   }
 
-  private _writeScalar(series: Series, t: number, value: number, delta: boolean, startMs: number): boolean {
+  private _writeScalar(series: Series, t: number, value: number, delta: boolean, startTime: unknown): boolean {
     const r = this.rel(t);
     if (r < 0) return this._tooOld(series);
-    const store = this.scalars;
-    const lane = series.lane;
-    const last = store.lastTime(lane);
+    const last = series.lastT;
     const v = delta ? series.acc + value : value;
     if (last >= 0 && r <= last) {
       if (r < last) return this._outOfOrder(series);
-      store.replaceLast(lane, v);
+      this.scalars.replaceLast(series.lane, v);
+      series.lastV = v;
       if (delta) series.acc = v;
       return true;
     }
-    if (series.family.kind === 'counter' && last >= 0) this._ewma(series, (r - last) / 1000, store.lastValue(lane), v);
-    if (series.family.kind !== 'gauge') this._start(series, r, delta && last >= 0 ? series.startMs : startMs);
-    store.append(lane, r, v);
+    const kind = series.family.kind;
+    if (kind === 'counter' && last >= 0) this._ewma(series, (r - last) / 1000, series.lastV, v);
+    if (kind !== 'gauge' && startTime !== series.startRef && !(delta && last >= 0)) this._start(series, r, startTime);
+    this.scalars.append(series.lane, r, v);
+    series.lastT = r;
+    series.lastV = v;
     if (delta) series.acc = v;
     return true;
   }
@@ -390,7 +416,9 @@ export class RingStore {
   }
 
   /** Records a new start time (a restart of the producer) from relative time r on. */
-  private _start(series: Series, r: number, startMs: number): void {
+  private _start(series: Series, r: number, startTime: unknown): void {
+    series.startRef = startTime;
+    const startMs = typeof startTime === 'number' ? startTime : hrToMillis(startTime);
     if (startMs !== startMs || startMs === series.startMs) return;
     if (series.startMs !== 0) {
       series.starts ??= [];
@@ -402,7 +430,7 @@ export class RingStore {
     series.startMs = startMs;
   }
 
-  private _appendHistogram(series: Series, t: number, input: HistInput, bounds: number[] | undefined, delta: boolean, startMs: number): boolean {
+  private _appendHistogram(series: Series, t: number, input: HistInput, bounds: number[] | undefined, delta: boolean, startTime: unknown): boolean {
     const r = this.rel(t);
     if (r < 0) return this._tooOld(series);
     let hist = series.hist;
@@ -428,7 +456,7 @@ export class RingStore {
       );
       return false;
     }
-    this._start(series, r, delta && last >= 0 ? series.startMs : startMs);
+    if (startTime !== series.startRef && !(delta && last >= 0)) this._start(series, r, startTime);
     if (!hist.append(r, input, delta)) {
       this.warnings.warn(`big:${series.family.name}`, `fastmeter ring: a point of "${series.family.name}" exceeds histogramBytesPerSeries; dropped`);
       return false;
@@ -531,9 +559,11 @@ export class RingStore {
 
   private _remove(series: Series): void {
     const family = series.family;
+    series.removed = true;
     family.series.delete(series);
     if (series.overflow) {
       family.overflow.delete(series.resource);
+      family.overflowAliases = 0; // sweep() removes every trie path leading to it
     } else {
       family.limited--;
       this._limitedSeries--;

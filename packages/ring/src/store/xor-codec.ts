@@ -4,10 +4,11 @@
 //
 //   dod = (t - t₋₁) - (t₋₁ - t₋₂)
 //   0                         '0'
-//   [-64, 63]                 '10'    + 7 bits (two's complement)
-//   [-2048, 2047]             '110'   + 12 bits
-//   [-2^19, 2^19-1]           '1110'  + 20 bits
-//   otherwise                 '1111'  + 36 bits
+//   [-8, 7]                   '10'    + 4 bits (two's complement): a few ms of timer jitter
+//   [-64, 63]                 '110'   + 7 bits
+//   [-2048, 2047]             '1110'  + 12 bits
+//   [-2^19, 2^19-1]           '11110' + 20 bits
+//   otherwise                 '11111' + 36 bits
 //
 //   x = bits(v) XOR bits(v₋₁)
 //   0                         '0'
@@ -23,7 +24,7 @@ const TWO32 = 4294967296;
 const TWO36 = 68719476736;
 const words = new Uint32Array(2);
 /** Payload bits of a delta-of-delta after a prefix of n 1 bits. */
-const DOD_BITS = [0, 7, 12, 20, 36];
+const DOD_BITS = [0, 4, 7, 12, 20, 36];
 
 /** The encoder's (and decoder's) running state: everything the next point is coded against. */
 export class XorState {
@@ -84,17 +85,20 @@ export function encodePoint(w: BitWriter, s: XorState, t: number, v: number): vo
   const delta = t - s.t;
   const dod = delta - s.delta;
   if (dod === 0) w.bit(0);
-  else if (dod >= -64 && dod <= 63) {
+  else if (dod >= -8 && dod <= 7) {
     w.write(0b10, 2);
+    writeSigned(w, dod, 4);
+  } else if (dod >= -64 && dod <= 63) {
+    w.write(0b110, 3);
     writeSigned(w, dod, 7);
   } else if (dod >= -2048 && dod <= 2047) {
-    w.write(0b110, 3);
+    w.write(0b1110, 4);
     writeSigned(w, dod, 12);
   } else if (dod >= -524288 && dod <= 524287) {
-    w.write(0b1110, 4);
+    w.write(0b11110, 5);
     writeSigned(w, dod, 20);
   } else {
-    w.write(0b1111, 4);
+    w.write(0b11111, 5);
     writeSigned(w, dod, 36);
   }
   s.t = t;
@@ -160,9 +164,9 @@ export function decodePoint(r: BitReader, s: XorState): void {
     s.n = 1;
     return;
   }
-  // The prefix: up to four 1 bits, ended by a 0 (or by the fourth 1).
+  // The prefix: up to five 1 bits, ended by a 0 (or by the fifth 1).
   let ones = 0;
-  while (ones < 4 && r.bit() === 1) ones++;
+  while (ones < 5 && r.bit() === 1) ones++;
   const dod = ones === 0 ? 0 : readSigned(r, DOD_BITS[ones]);
   s.delta += dod;
   s.t += s.delta;

@@ -71,7 +71,7 @@ describe('XOR codec (delta-of-delta times, XOR values)', () => {
   });
 
   it('round-trips times at every delta-of-delta bucket edge', () => {
-    const edges = [0, 1, -1, 63, 64, -64, -65, 2047, 2048, -2048, -2049, 524287, 524288, -524288, -524289, 2 ** 31, -(2 ** 31)];
+    const edges = [0, 1, -1, 7, 8, -8, -9, 63, 64, -64, -65, 2047, 2048, -2048, -2049, 524287, 524288, -524288, -524289, 2 ** 31, -(2 ** 31)];
     for (const dod of edges) {
       const base = 2 ** 31;
       const ts = [base, base + 1000, base + 2000 + dod, base + 3000 + dod, base + 4000 + dod];
