@@ -3,7 +3,7 @@
 import { RingConfigError, RingErrorCode } from './errors.js';
 
 export interface CompressionOptions {
-  /** Newest points per series kept plain before they are encoded. Default 8. */
+  /** Newest points per series kept plain before they are encoded. Default 4. */
   hotSlots?: number;
   /** Points per compressed chunk; the oldest chunk is dropped whole. Default 128. */
   chunkSlots?: number;
@@ -79,7 +79,7 @@ export function resolveOptions(options: RingOptions = {}): ResolvedOptions {
     if (c === null || typeof c !== 'object') throw new RingConfigError(RingErrorCode.INVALID_OPTION, 'compression must be a boolean or an object');
     const chunkSlots = int('compression.chunkSlots', c.chunkSlots, 128, 8, 4096);
     compression = {
-      hotSlots: int('compression.hotSlots', c.hotSlots, 8, 1, chunkSlots),
+      hotSlots: int('compression.hotSlots', c.hotSlots, 4, 1, chunkSlots),
       chunkSlots,
     };
     if (Math.ceil(slots / chunkSlots) + 2 > 255) {

@@ -111,8 +111,9 @@ export class HistValue {
     return true;
   }
 
+  /** The q-quantile. Explicit buckets are made monotonic in place (values in queries are never shared). */
   quantile(q: number): number {
-    return this.exponential ? nativeQuantile(q, this) : bucketQuantile(q, this.bounds as Float64Array, (this.le as Float64Array).slice());
+    return this.exponential ? nativeQuantile(q, this) : bucketQuantile(q, this.bounds as Float64Array, this.le as Float64Array);
   }
 
   /** The OTLP-shaped value: explicit { buckets: { boundaries, counts } } or exponential { scale, positive, negative, ... }. */

@@ -152,7 +152,19 @@ export function histogramWindow(store: RingStore, s: Stream, start: number, end:
     for (let i = i0 + 1; i <= i1 && noReset; i++) if (h.isReset(i)) noReset = false;
   }
   let increase: HistValue;
-  if (noReset) {
+  if (noReset && !h.exponential) {
+    // Explicit buckets: the le-cumulative increase straight from the two states (no intermediate values).
+    h.cumulativeAt(i1, scratch2);
+    const firstLe = first.le as Float64Array;
+    const le = new Float64Array(firstLe.length);
+    let acc = 0;
+    for (let k = 0; k < le.length; k++) {
+      acc += scratch2.pos.get(k);
+      le[k] = acc - firstLe[k];
+    }
+    const sum = (scratch2.sum === scratch2.sum ? scratch2.sum : 0) - first.sum;
+    increase = HistValue.explicit(h.boundaries, le, scratch2.count - first.count, sum);
+  } else if (noReset) {
     h.cumulativeAt(i1, scratch2);
     const last = toValue(h.exponential, h.boundaries, scratch2, scratch2.count, scratch2.sum);
     increase = subtract(last, first);

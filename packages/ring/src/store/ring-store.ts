@@ -185,6 +185,8 @@ export class RingStore {
     // resource per ingest), then written once.
     let overflow: Series | null = null;
     let overflowT = 0;
+    // Sweeps run after the whole ingest: the trie stays valid through the loop.
+    const trie = this._trie(family, resource);
     for (const point of points) {
       const t = forced ?? hrToMillis(point?.endTime);
       if (t !== t || point === null || typeof point !== 'object') {
@@ -199,7 +201,7 @@ export class RingStore {
       const attributes = point.attributes;
       let series: Series | undefined = identity && attributes !== null && typeof attributes === 'object' ? family.identity.get(attributes) : undefined;
       if (series === undefined || series.removed || series.resource !== resource) {
-        series = this._series(family, resource, attributes, now);
+        series = this._series(family, resource, trie, attributes, now);
         if (identity && attributes !== null && typeof attributes === 'object') family.identity.set(attributes, series);
       }
       series.seenAt = now;
@@ -271,10 +273,14 @@ export class RingStore {
   }
 
   /** The series of these attributes in `family`, created within the limits, else the overflow series. */
-  private _series(family: Family, resource: ResourceEntry, raw: unknown, now: number): Series {
-    const attributes = raw !== null && typeof raw === 'object' ? (raw as Attributes) : {};
+  private _trie(family: Family, resource: ResourceEntry): AttributeTrie {
     let trie = family.tries.get(resource);
     if (trie === undefined) family.tries.set(resource, (trie = new AttributeTrie()));
+    return trie;
+  }
+
+  private _series(family: Family, resource: ResourceEntry, trie: AttributeTrie, raw: unknown, now: number): Series {
+    const attributes = raw !== null && typeof raw === 'object' ? (raw as Attributes) : {};
     const id = trie.find(attributes);
     if (id >= 0) return this.seriesById[id] as Series;
     const n = normalizeAttributes(attributes, LIMITS);
@@ -300,8 +306,13 @@ export class RingStore {
     const copy: Record<string, unknown> = {};
     for (let i = 0; i < sorted.length; i++) copy[sorted[i]] = values[i];
     const series = this._create(family, resource, copy as Attributes, false, now);
-    trie.insert(sorted, values, series.id);
-    if (n.clean && n.walkKeys.some((k, i) => k !== sorted[i])) trie.insert(n.walkKeys, n.walkValues, ~series.id);
+    // The caller's key order is the primary path (its lookups stay on the trie's fast path:
+    // one Map per key, no search among other keys); the sorted order is an alias.
+    const reordered = n.walkKeys.some((k, i) => k !== sorted[i]);
+    if (n.clean && reordered) {
+      trie.insert(n.walkKeys, n.walkValues, series.id);
+      trie.insert(sorted, values, ~series.id);
+    } else trie.insert(sorted, values, series.id);
     family.limited++;
     this._limitedSeries++;
     return series;
