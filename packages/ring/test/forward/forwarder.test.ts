@@ -187,7 +187,7 @@ describe('ring.forward()', () => {
       forceFlush: async () => {},
       shutdown: async () => {},
     };
-    const f = ring.forward(exporter, { intervalMillis: 1000, timeoutMillis: 50, manual: true });
+    const f = ring.forward(exporter, { intervalMillis: 1000, timeoutMillis: 150, manual: true });
     for (const m of ['throw', 'hang', 'ok'] as const) {
       mode = m;
       clock.t += 1000;
@@ -198,7 +198,7 @@ describe('ring.forward()', () => {
     expect(got).toEqual([]);
     expect(f.stats()).toMatchObject({ failed: 2, pending: 3 });
     // ...until it is abandoned (4 timeouts without an answer).
-    await new Promise(r => setTimeout(r, 250));
+    await new Promise(r => setTimeout(r, 700));
     await f.drain();
     expect(got).toEqual([1000, 2000, 3000]);
     expect(f.stats()).toMatchObject({ failed: 2, pending: 0 });
@@ -224,7 +224,7 @@ describe('ring.forward()', () => {
       forceFlush: async () => {},
       shutdown: async () => {},
     };
-    const f = ring.forward(exporter, { intervalMillis: 1000, timeoutMillis: 30, manual: true });
+    const f = ring.forward(exporter, { intervalMillis: 1000, timeoutMillis: 100, manual: true });
     clock.t += 1000;
     ring.ingest(resourceMetrics([metric('c', 'counter', [{ t: clock.t, value: 1 }])]));
     await f.tick(); // times out, still in flight
@@ -233,7 +233,7 @@ describe('ring.forward()', () => {
     ring.ingest(resourceMetrics([metric('c', 'counter', [{ t: clock.t, value: 2 }])]));
     await f.tick(); // skipped: the first export has not ended
     expect(got).toEqual([]);
-    await new Promise(r => setTimeout(r, 200));
+    await new Promise(r => setTimeout(r, 600));
     clock.t += 1000;
     ring.ingest(resourceMetrics([metric('c', 'counter', [{ t: clock.t, value: 3 }])]));
     await f.tick();
