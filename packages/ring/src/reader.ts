@@ -3,6 +3,7 @@
 // public face of the ring: ingest() for data collected elsewhere, queries,
 // listings, forwarding to exporters.
 import { type MeterProvider, ValueType, diag } from '@opentelemetry/api';
+import { AggregationTemporality, AggregationType, DataPointType } from '@fastmeter/sdk';
 import type { AggregationOption, CollectionResult, IMetricReader, InstrumentType, MetricProducer, ResourceMetrics } from '@fastmeter/sdk';
 import { RingConfigError, RingErrorCode } from './errors.js';
 import { type ForwardOptions, Forwarder } from './forward/forwarder.js';
@@ -19,9 +20,7 @@ import { PointBuffer } from './store/scalar-store.js';
 import { VERSION } from './version.js';
 import { QueryError, QueryErrorCode } from './errors.js';
 
-/** sdk-metrics enum values (matched by value). */
-const AGGREGATION_DEFAULT = 0 as const;
-const CUMULATIVE = 1 as const;
+const CUMULATIVE = AggregationTemporality.CUMULATIVE;
 const EMPTY_LABELS: Labels = Object.freeze({});
 
 type Producer = MetricProducer;
@@ -132,7 +131,7 @@ export class RingBufferReader implements IMetricReader {
   }
 
   selectAggregation(instrumentType: InstrumentType): AggregationOption {
-    return this._aggregation?.(instrumentType) ?? { type: AGGREGATION_DEFAULT };
+    return this._aggregation?.(instrumentType) ?? { type: AggregationType.DEFAULT };
   }
 
   /** The ring stores counters and histograms cumulatively: it asks for cumulative data. */
@@ -436,7 +435,7 @@ export class RingBufferReader implements IMetricReader {
     const gauge = (name: string, description: string, unit: string, value: number) => ({
       descriptor: { name, description, unit, valueType: ValueType.INT },
       aggregationTemporality: CUMULATIVE,
-      dataPointType: 2,
+      dataPointType: DataPointType.GAUGE,
       dataPoints: [point(value)],
     });
     return {

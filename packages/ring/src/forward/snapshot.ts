@@ -1,5 +1,6 @@
 // Builds the ResourceMetrics of one forwarding interval from the ring: per
 // resource, the sdk-metrics data shapes any standard exporter takes.
+import { AggregationTemporality, DataPointType } from '@fastmeter/sdk';
 import type { Attributes } from '@opentelemetry/api';
 import { Counts } from '../store/counts.js';
 import { HistInput, type HistogramRing } from '../store/histogram-ring.js';
@@ -8,12 +9,7 @@ import type { RingStore } from '../store/ring-store.js';
 import { PointBuffer } from '../store/scalar-store.js';
 import type { Forwarder } from './forwarder.js';
 
-const DELTA = 0;
-const CUMULATIVE = 1;
-const POINT_HISTOGRAM = 0;
-const POINT_EXPONENTIAL = 1;
-const POINT_GAUGE = 2;
-const POINT_SUM = 3;
+const { DELTA, CUMULATIVE } = AggregationTemporality;
 
 export interface ExportBatch {
   readonly resourceId: number;
@@ -95,13 +91,13 @@ function metricData(family: Family, temporality: number, dataPoints: unknown[]):
   switch (family.kind) {
     case 'counter':
     case 'updowncounter':
-      return { descriptor, aggregationTemporality: temporality, dataPointType: POINT_SUM, isMonotonic: family.kind === 'counter', dataPoints };
+      return { descriptor, aggregationTemporality: temporality, dataPointType: DataPointType.SUM, isMonotonic: family.kind === 'counter', dataPoints };
     case 'gauge':
-      return { descriptor, aggregationTemporality: CUMULATIVE, dataPointType: POINT_GAUGE, dataPoints };
+      return { descriptor, aggregationTemporality: CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
     case 'histogram':
-      return { descriptor, aggregationTemporality: temporality, dataPointType: POINT_HISTOGRAM, dataPoints };
+      return { descriptor, aggregationTemporality: temporality, dataPointType: DataPointType.HISTOGRAM, dataPoints };
     default:
-      return { descriptor, aggregationTemporality: temporality, dataPointType: POINT_EXPONENTIAL, dataPoints };
+      return { descriptor, aggregationTemporality: temporality, dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM, dataPoints };
   }
 }
 

@@ -10,6 +10,7 @@
 // (all together), points go to the family's overflow series
 // `{ "otel.metric.overflow": "true" }`, as the sdk does.
 import type { Attributes } from '@opentelemetry/api';
+import { AggregationTemporality, DataPointType } from '@fastmeter/sdk';
 import { AttributeTrie, Warnings, normalizeAttributes } from '@fastmeter/sdk/internal';
 import type { ResolvedOptions } from '../options.js';
 import { CompressedLanes } from './compressed-lanes.js';
@@ -24,13 +25,6 @@ const EPOCH_BACK = 2 ** 30;
 const REL_MAX = 2 ** 32 - 1;
 const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 const LIMITS = { valueLengthLimit: Number.POSITIVE_INFINITY, countLimit: 128 };
-const DELTA = 0;
-
-/** sdk-metrics' DataPointType values (matched by value: applications hold several copies of sdk-metrics). */
-const POINT_HISTOGRAM = 0;
-const POINT_EXPONENTIAL = 1;
-const POINT_GAUGE = 2;
-const POINT_SUM = 3;
 
 export interface IngestOptions {
   /**
@@ -180,7 +174,7 @@ export class RingStore {
       result.dropped += points.length;
       return;
     }
-    const delta = metric.aggregationTemporality === DELTA && kind !== 'gauge';
+    const delta = metric.aggregationTemporality === AggregationTemporality.DELTA && kind !== 'gauge';
     // Points past the limit are merged (one overflow series per resource, and one
     // resource per ingest), then written once.
     let overflow: Series | null = null;
@@ -648,13 +642,13 @@ function normaliseScope(scope: unknown): ScopeInfo {
 
 function kindOf(metric: any): MetricKind | undefined {
   switch (metric.dataPointType) {
-    case POINT_SUM:
+    case DataPointType.SUM:
       return metric.isMonotonic === true ? 'counter' : 'updowncounter';
-    case POINT_GAUGE:
+    case DataPointType.GAUGE:
       return 'gauge';
-    case POINT_HISTOGRAM:
+    case DataPointType.HISTOGRAM:
       return 'histogram';
-    case POINT_EXPONENTIAL:
+    case DataPointType.EXPONENTIAL_HISTOGRAM:
       return 'exponential_histogram';
     default:
       return undefined;
