@@ -181,8 +181,16 @@ export class RingStore {
     let overflowT = 0;
     // Sweeps run after the whole ingest: the trie stays valid through the loop.
     const trie = this._trie(family, resource);
+    // Points of one collection usually share their endTime array: convert it once.
+    let endRef: unknown;
+    let endMs = Number.NaN;
     for (const point of points) {
-      const t = forced ?? hrToMillis(point?.endTime);
+      const end = point?.endTime;
+      if (end !== endRef) {
+        endRef = end;
+        endMs = hrToMillis(end);
+      }
+      const t = forced ?? endMs;
       if (t !== t || point === null || typeof point !== 'object') {
         result.dropped++;
         this.warnings.warn(`point:${name}`, `fastmeter ring: a point of "${name}" has no valid endTime; dropped`);
