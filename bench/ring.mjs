@@ -325,7 +325,7 @@ function queryBench() {
 // ---- 4. one collection per second, as a share of a core ---------------------------------------
 
 async function collectBench() {
-  const ring = new RingBufferReader({ intervalMillis: 3_600_000, cardinalityLimit: 20_000, readerCardinalityLimit: 20_000 });
+  const ring = new RingBufferReader({ intervalMillis: 3_600_000, cardinalityLimit: 20_000, readerCardinalityLimit: 20_000, maxSeries: 20_000 });
   const provider = new FastMeterProvider({ readers: [ring] });
   const meter = provider.getMeter('bench');
   const counter = meter.createCounter('c.requests');
@@ -343,7 +343,7 @@ async function collectBench() {
     const c = process.cpuUsage(c0);
     times.push({ wall, cpu: (c.user + c.system) / 1000 });
     // The ingest share alone: the same collection again into a second ring.
-    const other = ingestOnly ?? (ingestOnly = new RingBufferReader({ cardinalityLimit: 20_000 }));
+    const other = ingestOnly ?? (ingestOnly = new RingBufferReader({ cardinalityLimit: 20_000, maxSeries: 20_000 }));
     const c1 = process.cpuUsage();
     const t1 = process.hrtime.bigint();
     other.ingest(result.resourceMetrics);

@@ -194,6 +194,7 @@ export class Forwarder {
       }
       if (!ok) {
         this._stats.failed++;
+        this._checkHolding();
         return false;
       }
       this._stats.exported++;
@@ -241,6 +242,26 @@ export class Forwarder {
     });
     return attempt;
   }
+
+  /**
+   * An exporter that keeps the delta data of a failed export itself (a CircuitBreakerExporter
+   * with maxPendingBytes > 0) would send it again beside the ring's retry: warn once.
+   */
+  private _checkHolding(): void {
+    if (this._warnedHolding) return;
+    let held = 0;
+    try {
+      held = Number((this._exporter as { stats?: () => { pendingPoints?: number } }).stats?.()?.pendingPoints ?? 0);
+    } catch {}
+    if (held > 0) {
+      this._warnedHolding = true;
+      diag.warn(
+        'fastmeter ring: the exporter holds the delta data of a failed export itself (a CircuitBreakerExporter?) while the ring retries the interval: the data would be sent twice. Forward through a breaker with maxPendingBytes: 0.',
+      );
+    }
+  }
+
+  private _warnedHolding = false;
 
   private _temporalityOf(family: Family): number {
     let t = this._temporality.get(family);
