@@ -393,6 +393,18 @@ async function main() {
       ok: 1e9 / ingest.plain.cpuMedian >= 50_000,
     },
     {
+      target: 'stored points per 1M counter points, plain (ring bytes)',
+      measured: `${MB(perMillion(memory.plain.storeBytes, memory.plain.points))} MB`,
+      goal: '≤ 16 MB',
+      ok: perMillion(memory.plain.storeBytes, memory.plain.points) <= 16e6,
+    },
+    {
+      target: 'stored points per 1M counter points, compressed (ring bytes)',
+      measured: `${MB(perMillion(memory.compressed.storeBytes, memory.compressed.points))} MB`,
+      goal: '≤ 4 MB',
+      ok: perMillion(memory.compressed.storeBytes, memory.compressed.points) <= 4e6,
+    },
+    {
       target: 'memory per 1M counter points, plain (whole ring)',
       measured: `${MB(perMillion(memory.plain.heapBytes, memory.plain.points))} MB`,
       goal: '≤ 16 MB (seed: < 25 MB)',
