@@ -4,7 +4,8 @@
 //   --port=N            service port (default 8080; 0 picks a free one), env PORT
 //   --host=H            bind address (default 127.0.0.1), env HOST
 //   --duration=S        stop after S seconds (default: run until Ctrl-C)
-// Telemetry comes from @fastmeter/node's register entry, configured by the
+//   --dashboard-port=N  the live dashboard's port with --demo (default 9470; 0 when --port=0)
+// Telemetry comes from @fastmeter/node (what its register entry does), configured by the
 // standard OTEL_* variables (see telemetry.mjs for the demo's defaults). OTLP
 // export starts when OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (or
 // OTEL_EXPORTER_OTLP_ENDPOINT) is set; OTEL_EXPORTER_OTLP_METRICS_PROTOCOL picks
@@ -17,20 +18,46 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '8080' },
     host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
     duration: { type: 'string' },
+    'dashboard-port': { type: 'string' },
   },
 });
 
 // Telemetry first: meters fetched before the global provider is registered stay no-ops.
-const { telemetry, shutdown, describeOtlp } = await import('./telemetry.mjs');
+const { setupTelemetry, shutdown, describeOtlp } = await import('./telemetry.mjs');
+const { telemetry, ring } = await setupTelemetry({ dashboard: args.demo });
 const { createApp } = await import('./app.mjs');
 const { startLoad } = await import('./load.mjs');
 
 const prometheus = telemetry?.prometheus;
 const otlp = describeOtlp();
+
+// The demo's showcase: the live dashboard on the ring, its URL printed first.
+let dashboard;
+if (ring) {
+  const { ringSource, serveDashboard } = await import('@fastmeter/dashboard');
+  const dashboardPort = Number(args['dashboard-port'] ?? (args.port === '0' ? 0 : 9470));
+  dashboard = await serveDashboard({
+    source: ringSource(ring),
+    port: dashboardPort,
+    host: args.host,
+    title: 'http-service',
+    log: null,
+    charts: [{ title: 'Request rate by route', expr: 'sum by (http.route) (rate(http.server.request.duration_count[1m]))', unit: 'requests/s' }],
+  }).catch(err => {
+    if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+    const why = err.code === 'EADDRINUSE' ? 'is in use' : 'needs privileges';
+    console.error(`http-service: dashboard port ${dashboardPort} on ${args.host} ${why}: run with --dashboard-port=0 for a free port, or --dashboard-port=N`);
+    process.exit(1);
+  });
+  console.log(`Dashboard: ${dashboard.url}  (live request rate, latency percentiles and fastmeter's health)`);
+}
 const server = createApp({
   metricsHandler: (req, res) =>
     prometheus ? prometheus.getMetricsRequestHandler(req, res) : res.writeHead(404).end('no Prometheus reader (OTEL_METRICS_EXPORTER)\n'),
-  notes: [otlp ? `OTLP push: ${otlp}.` : 'OTLP push: off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable it).'],
+  notes: [
+    ...(dashboard ? [`Live dashboard: ${dashboard.url}`] : []),
+    otlp ? `OTLP push: ${otlp}.` : 'OTLP push: off (set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to enable it).',
+  ],
 });
 await new Promise(resolve => {
   server.once('error', err => {
@@ -94,6 +121,7 @@ async function stop() {
   stopping = true;
   clearInterval(summary);
   await load?.stop();
+  await dashboard?.close();
   await new Promise(resolve => server.close(resolve));
   await shutdown(); // @fastmeter/node: flushes the OTLP reader, stops the Prometheus exporter
   console.log('stopped');
