@@ -4,6 +4,8 @@
 // { id, best, median, iters, offered, estimate, kept, p } (ns per call; totals read back).
 //
 //   node --expose-gc processors/case.mjs <id> [--quick]
+//   node processors/case.mjs <id> --count=N    records N times and exits (for instruction counts
+//                                              under valgrind: no timing, no harness)
 import { FastMeterProvider } from '@fastmeter/sdk';
 import { AdaptiveSampler, CircuitBreakerExporter } from '@fastmeter/processors';
 import { config } from '../lib/config.mjs';
@@ -11,13 +13,14 @@ import { BenchReader, HV, L3 } from '../lib/fixtures.mjs';
 import { runInterleaved, sink } from '../lib/harness.mjs';
 
 const id = process.argv[2];
+const count = Number(process.argv.find(a => a.startsWith('--count='))?.slice('--count='.length) ?? 0);
 const noopExporter = { export: (_m, cb) => cb({ code: 0 }), forceFlush: async () => {}, shutdown: async () => {} };
 // p = 1: a budget no load reaches. 10× over: budget 100,000/s, offered 1,000,000/s while settling.
 const sampler =
   id.endsWith('/p=1') || id === 'c3/processors'
     ? new AdaptiveSampler({ budget: 1e15, totalBudget: 1e15, backpressure: false, intervalMillis: 3_600_000 })
     : id.endsWith('/10x-over')
-      ? new AdaptiveSampler({ budget: 100_000, totalBudget: 1e15, backpressure: false, intervalMillis: 3_600_000 })
+      ? new AdaptiveSampler({ budget: count > 0 ? 1000 : 100_000, totalBudget: 1e15, backpressure: false, intervalMillis: 3_600_000 })
       : null;
 const processors = sampler === null ? [] : [sampler, new CircuitBreakerExporter(noopExporter)];
 const reader = new BenchReader();
@@ -51,18 +54,26 @@ const fn = { h3, c3, h0 }[id.slice(0, 2)];
 let settleOffered = 0;
 if (id.endsWith('/10x-over')) {
   // 100,000 offered per 100 ms of wall time against 100,000/s: the sampler settles at k = ceil(log2 10) = 4.
+  // Under valgrind (--count) the loop is ~50× slower: 1,000 per 100 ms against 1,000/s instead.
+  const perWindow = count > 0 ? 1000 : 100_000;
   for (let w = 0; w < 4; w++) {
     const start = performance.now();
-    fn(100_000);
-    settleOffered += 100_000;
+    fn(perWindow);
+    settleOffered += perWindow;
     await new Promise(resolve => setTimeout(resolve, Math.max(0, 100 - (performance.now() - start))));
     sampler.adapt();
   }
   const p = sampler.stats().instruments.h3.probability;
   if (p !== 1 / 16) {
-    console.log(JSON.stringify({ error: `the 10× sampler settled at p = ${p}, not 1/16 (machine too loaded to offer 100,000 records per 100 ms?)` }));
+    console.log(JSON.stringify({ error: `the 10× sampler settled at p = ${p}, not 1/16 (machine too loaded to offer ${perWindow} records per 100 ms?)` }));
     process.exit(1);
   }
+}
+
+if (count > 0) {
+  fn(count);
+  console.log(JSON.stringify({ id, count }));
+  process.exit(0);
 }
 
 const bench = { id, fn, iters: 0 };
