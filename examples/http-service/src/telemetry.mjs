@@ -4,7 +4,7 @@
 // setupTelemetry() gives the standard OTEL_* variables the demo's defaults
 // (anything set in the environment wins), then starts @fastmeter/node before any
 // meter is fetched: the same as starting the service with
-//   OTEL_SERVICE_NAME=http-service OTEL_METRICS_EXPORTER=prometheus ... \
+//   OTEL_SERVICE_NAME=http-service OTEL_METRICS_EXPORTER=prometheus FASTMETER_PROCESSORS=true ... \
 //   node --import @fastmeter/node/register src/main.mjs
 // (the register entry is `start()` with no options). With `dashboard: true` (the
 // demo) it adds one reader, a RingBufferReader (@fastmeter/ring) holding the last
@@ -26,6 +26,9 @@ export async function setupTelemetry({ dashboard = false } = {}) {
   env.OTEL_METRIC_EXPORT_INTERVAL ||= '10000';
   // The Prometheus exposition is served on the service's own port (GET /metrics), not on a second server.
   env.FASTMETER_PROMETHEUS_SERVER ||= 'false';
+  // @fastmeter/processors: histograms sampled past 10,000 records/s, and a circuit breaker around
+  // the OTLP exporter, so that a dead or hanging collector costs the service nothing.
+  env.FASTMETER_PROCESSORS ||= 'true';
   let ring;
   if (dashboard) {
     env.FASTMETER_SELF_METRICS ||= 'true';

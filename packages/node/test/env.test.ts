@@ -109,6 +109,17 @@ describe('OTEL_* environment variables', () => {
     expect(on({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,runtime-node' })).toBe(true);
   });
 
+  it('FASTMETER_PROCESSORS: true, or a list of sampler / circuit_breaker, loads @fastmeter/processors; bad values are reported', () => {
+    expect(fromEnv({}).config.extensions).toEqual({});
+    expect(fromEnv({ FASTMETER_PROCESSORS: 'false' }).config.extensions).toEqual({});
+    expect(fromEnv({ FASTMETER_PROCESSORS: 'TRUE' }).config.extensions).toEqual({ processors: {} });
+    expect(fromEnv({ FASTMETER_PROCESSORS: 'circuit_breaker' }).config.extensions).toEqual({ processors: { sampler: false, circuit_breaker: true } });
+    expect(fromEnv({ FASTMETER_PROCESSORS: ' sampler , circuit_breaker ' }).config.extensions).toEqual({ processors: { sampler: true, circuit_breaker: true } });
+    const { config, problems } = fromEnv({ FASTMETER_PROCESSORS: 'breaker' });
+    expect(config.extensions).toEqual({});
+    expect(problems.join('\n')).toMatch(/FASTMETER_PROCESSORS.*breaker/);
+  });
+
   it('reads the application value of OTEL_METRICS_EXPORTER that the register entry saved for child processes', () => {
     const env = { OTEL_METRICS_EXPORTER: 'none', FASTMETER_NODE_OTEL_METRICS_EXPORTER: 'prometheus' };
     expect(fromEnv(env).config.readers.map(r => r.kind)).toEqual(['prometheus']);

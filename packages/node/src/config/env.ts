@@ -43,6 +43,7 @@ export const ENV_VARIABLES = [
   'FASTMETER_RUNTIME_METRICS',
   'FASTMETER_SELF_METRICS',
   'FASTMETER_PROMETHEUS_SERVER',
+  'FASTMETER_PROCESSORS',
 ] as const;
 
 /** A set variable's trimmed value; unset and empty are both "not set" (spec: empty means unset). */
@@ -210,9 +211,35 @@ export function configFromEnv(env: Env, reporter: Reporter): NodeConfig {
     attributeCountLimit: undefined,
     runtimeMetrics: runtimeMetricsFromEnv(env, reporter),
     selfMetrics: readBoolean(env, 'FASTMETER_SELF_METRICS', reporter),
-    extensions: {},
+    extensions: processorsFromEnv(env, reporter),
     source: 'environment',
   };
+}
+
+const PROCESSORS = ['sampler', 'circuit_breaker'];
+
+/**
+ * FASTMETER_PROCESSORS: `true` loads @fastmeter/processors with its defaults
+ * (adaptive sampler and a circuit breaker around each push exporter), or a
+ * comma list of `sampler`, `circuit_breaker` for some of them; `false` or
+ * unset: not loaded. The configuration file's `fastmeter.processors` has the
+ * options.
+ */
+export function processorsFromEnv(env: Env, reporter: Reporter): NodeConfig['extensions'] {
+  const v = get(env, 'FASTMETER_PROCESSORS');
+  if (v === undefined) return {};
+  const lower = v.toLowerCase();
+  if (lower === 'false') return {};
+  if (lower === 'true') return { processors: {} };
+  const items = lower
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
+  if (items.length === 0 || items.some(i => !PROCESSORS.includes(i))) {
+    reporter.invalid('FASTMETER_PROCESSORS', v, `expected true, false or a comma list of ${PROCESSORS.join(', ')}`, 'false');
+    return {};
+  }
+  return { processors: Object.fromEntries(PROCESSORS.map(p => [p, items.includes(p)])) };
 }
 
 /**

@@ -5,12 +5,12 @@
 //
 // A package is looked up from this package's own location first (its
 // dependencies: the standard exporters, yaml), then from the application's
-// working directory (optional packages the application installed: the gRPC
-// exporter, other fastmeter packages). The same source compiles to ES modules
+// working directory and its entry script (optional packages the application
+// installed: the gRPC exporter, other fastmeter packages). The same source compiles to ES modules
 // and to CommonJS, where `import.meta.url` does not exist, so this module finds
 // its own file from a V8 call site instead.
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
 
 type Require = ReturnType<typeof createRequire>;
 
@@ -37,6 +37,10 @@ function lookups(): Require[] {
   const own = ownFile();
   if (own !== undefined) requires.push(createRequire(own));
   requires.push(createRequire(join(process.cwd(), 'package.json')));
+  // The application's entry script: where its own dependencies are, whatever the working directory
+  // (not a tool's script inside node_modules, such as a test runner's worker).
+  const main = process.argv[1];
+  if (typeof main === 'string' && isAbsolute(main) && !main.split(sep).includes('node_modules')) requires.push(createRequire(main));
   return requires;
 }
 

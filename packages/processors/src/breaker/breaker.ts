@@ -45,7 +45,10 @@ export interface CircuitBreakerOptions {
   name?: string;
   /** Consecutive failed or timed-out exports that open the circuit. Default 3. */
   failureThreshold?: number;
-  /** An export the wrapped exporter has not answered within this is a failure, ms. Default 10,000. */
+  /**
+   * An export the wrapped exporter has not answered within this is a failure, ms. Default 15,000:
+   * above the OTLP exporters' own 10 s (retries included), below the periodic reader's 30 s.
+   */
   exportTimeoutMillis?: number;
   /** Time open before a probe: initialMillis × multiplier^(opens - 1), ± jitter, at most maxMillis. */
   backoff?: { initialMillis?: number; maxMillis?: number; multiplier?: number; jitter?: number };
@@ -140,7 +143,7 @@ export class CircuitBreakerExporter implements PushMetricExporter {
     const b = options.backoff ?? {};
     this._o = {
       failureThreshold: checkNumber('failureThreshold', options.failureThreshold ?? 3, 1, 1_000_000),
-      exportTimeoutMillis: checkNumber('exportTimeoutMillis', options.exportTimeoutMillis ?? 10_000, 1, 2_147_483_647),
+      exportTimeoutMillis: checkNumber('exportTimeoutMillis', options.exportTimeoutMillis ?? 15_000, 1, 2_147_483_647),
       initialMillis: checkNumber('backoff.initialMillis', b.initialMillis ?? 5_000, 1, 2_147_483_647),
       maxMillis: checkNumber('backoff.maxMillis', b.maxMillis ?? 60_000, 1, 2_147_483_647),
       multiplier: checkNumber('backoff.multiplier', b.multiplier ?? 2, 1, 1000),
