@@ -74,9 +74,11 @@ describe('examples/http-service with a killed OTLP backend', () => {
       FASTMETER_SELF_METRICS: 'true',
     });
     const service = start([MAIN, '--port=0'], env);
-    const base = (
-      await until(() => service.lines.map(l => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean), 'the service to listen', 20_000)
-    ) as string;
+    const base = (await until(
+      () => service.lines.map(l => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean),
+      'the service to listen',
+      20_000,
+    )) as string;
     const breakerState = async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
       const m = /^fastmeter_breaker_state\w*\{[^}]*exporter="otlp"[^}]*\} (\d)/m.exec(text);
@@ -107,11 +109,7 @@ describe('examples/http-service with a killed OTLP backend', () => {
     expect(open[Math.floor(open.length * 0.99)]).toBeLessThan(1000);
 
     // The backend comes back on the same port: the next probe closes the breaker and exports resume.
-    collector = await until(
-      () => backend(port).catch(() => undefined),
-      `a backend on port ${port} again`,
-      10_000,
-    );
+    collector = await until(() => backend(port).catch(() => undefined), `a backend on port ${port} again`, 10_000);
     await until(async () => (await breakerState()) === 0 && collector.accepted() >= 1, 'recovery: breaker closed and an export accepted', 40_000);
     const names = collector.lines.filter(l => l.startsWith('accepted ')).join(',');
     expect(names).toContain('http.server.request.duration');

@@ -114,7 +114,9 @@ describe('OTEL_* environment variables', () => {
     expect(fromEnv({ FASTMETER_PROCESSORS: 'false' }).config.extensions).toEqual({});
     expect(fromEnv({ FASTMETER_PROCESSORS: 'TRUE' }).config.extensions).toEqual({ processors: {} });
     expect(fromEnv({ FASTMETER_PROCESSORS: 'circuit_breaker' }).config.extensions).toEqual({ processors: { sampler: false, circuit_breaker: true } });
-    expect(fromEnv({ FASTMETER_PROCESSORS: ' sampler , circuit_breaker ' }).config.extensions).toEqual({ processors: { sampler: true, circuit_breaker: true } });
+    expect(fromEnv({ FASTMETER_PROCESSORS: ' sampler , circuit_breaker ' }).config.extensions).toEqual({
+      processors: { sampler: true, circuit_breaker: true },
+    });
     const { config, problems } = fromEnv({ FASTMETER_PROCESSORS: 'breaker' });
     expect(config.extensions).toEqual({});
     expect(problems.join('\n')).toMatch(/FASTMETER_PROCESSORS.*breaker/);
