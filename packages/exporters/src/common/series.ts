@@ -10,12 +10,12 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ReadSeam, SeamStream, StreamSnapshot } from '@fastmeter/sdk/internal';
 
 export class SeriesEntry {
-  /** Classic Prometheus label pairs (`k="v",...`, no braces). */
-  prom: string | undefined = undefined;
+  /** Classic Prometheus label pairs (`k="v",...`, no braces), UTF-8. */
+  prom: Uint8Array | undefined = undefined;
   /** OpenMetrics labels of this series' own attributes, with their (sanitised) names. */
   om: OmLabels | undefined = undefined;
-  /** OTLP/JSON `"attributes":[...]` member. */
-  json: string | undefined = undefined;
+  /** OTLP/JSON `"attributes":[...]` member, UTF-8. */
+  json: Uint8Array | undefined = undefined;
   /** OTLP protobuf attributes field (tags included) and the field number it was encoded for. */
   pb: Uint8Array | undefined = undefined;
   pbField = 0;
@@ -49,8 +49,8 @@ export class SeriesEntry {
 export interface OmLabels {
   /** Rendered `name="value"` pairs joined by commas. */
   readonly text: string;
-  /** The rendered pairs. */
-  readonly pairs: readonly string[];
+  /** `text`, UTF-8. */
+  readonly bytes: Uint8Array;
   /** The pairs sorted and joined: equal keys, equal label sets. */
   readonly key: string;
   /** Sanitised label names in `text`, for collisions with scope, resource and `le` labels. */

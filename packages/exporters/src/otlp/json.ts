@@ -10,36 +10,36 @@ import type { ExponentialColumns, HistogramColumns, NumberColumns } from '@fastm
 import { type ColumnCollection, type ColumnMetric, endHr, startHr } from '../common/columns.js';
 import type { SeriesEntry } from '../common/series.js';
 import type { Slicer } from '../common/slicer.js';
-import { TextSink } from '../common/text-sink.js';
+import { ByteWriter, utf8 } from '../common/byte-writer.js';
 
 export async function encodeJson(collection: ColumnCollection, slicer: Slicer): Promise<Uint8Array> {
-  const sink = new TextSink();
+  const sink = new ByteWriter(256 * 1024);
   const resource = collection.resource;
   const schemaUrl = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
-  sink.write(`{"resourceMetrics":[{"resource":{${attributesMember(resource.attributes)},"droppedAttributesCount":0${schemaUrl}}${schemaUrl},"scopeMetrics":[`);
+  sink.utf8(`{"resourceMetrics":[{"resource":{${attributesMember(resource.attributes)},"droppedAttributesCount":0${schemaUrl}}${schemaUrl},"scopeMetrics":[`);
   for (let s = 0; s < collection.scopes.length; s++) {
     const { scope, metrics } = collection.scopes[s];
-    sink.write(`${s > 0 ? ',' : ''}{"scope":${scopeJson(scope)},"metrics":[`);
+    sink.utf8(`${s > 0 ? ',' : ''}{"scope":${scopeJson(scope)},"metrics":[`);
     for (let m = 0; m < metrics.length; m++) {
-      if (m > 0) sink.write(',');
+      if (m > 0) sink.ascii(',');
       await writeMetric(sink, metrics[m], slicer);
     }
-    sink.write(`]${scope.schemaUrl !== undefined ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : ''}}`);
+    sink.utf8(`]${scope.schemaUrl !== undefined ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : ''}}`);
   }
-  sink.write(']}]}');
-  return Buffer.concat(sink.finish());
+  sink.ascii(']}]}');
+  return sink.finish();
 }
 
 function scopeJson(scope: InstrumentationScope & { attributes?: object; droppedAttributesCount?: number }): string {
   let out = `{"name":${JSON.stringify(scope.name)}`;
   if (scope.version !== undefined) out += `,"version":${JSON.stringify(scope.version)}`;
   if (scope.attributes && Object.keys(scope.attributes).length > 0) {
-    out += `,${attributesMember(scope.attributes)},"droppedAttributesCount":${number(scope.droppedAttributesCount ?? 0)}`;
+    out += `,${attributesMember(scope.attributes)},"droppedAttributesCount":${jsonNumber(scope.droppedAttributesCount ?? 0)}`;
   }
   return `${out}}`;
 }
 
-async function writeMetric(sink: TextSink, metric: ColumnMetric, slicer: Slicer): Promise<void> {
+async function writeMetric(out: ByteWriter, metric: ColumnMetric, slicer: Slicer): Promise<void> {
   const { name, description, unit } = metric.descriptor;
   const temporality = metric.temporality === AggregationTemporality.DELTA ? 1 : metric.temporality === AggregationTemporality.CUMULATIVE ? 2 : undefined;
   const t = temporality === undefined ? '' : `"aggregationTemporality":${temporality},`;
@@ -57,62 +57,93 @@ async function writeMetric(sink: TextSink, metric: ColumnMetric, slicer: Slicer)
     default:
       open = `"exponentialHistogram":{${t}"dataPoints":[`;
   }
-  sink.write(`{"name":${JSON.stringify(name)},"description":${JSON.stringify(description)},"unit":${JSON.stringify(unit)},${open}`);
+  out.utf8(`{"name":${JSON.stringify(name)},"description":${JSON.stringify(description)},"unit":${JSON.stringify(unit)},${open}`);
   const times = new TimeStrings(metric);
   const type = metric.dataPointType;
   const every = type === DataPointType.SUM || type === DataPointType.GAUGE ? 63 : 7;
-  const valueKey = metric.descriptor.valueType === ValueType.INT ? '"asInt":' : metric.descriptor.valueType === ValueType.DOUBLE ? '"asDouble":' : undefined;
-  let out = '';
+  const valueKey =
+    metric.descriptor.valueType === ValueType.INT ? '","asInt":' : metric.descriptor.valueType === ValueType.DOUBLE ? '","asDouble":' : undefined;
+  // The bounds are the stream's own array, exported as is (whatever advice put in it).
+  const bounds =
+    type === DataPointType.HISTOGRAM ? utf8(`],"explicitBounds":${JSON.stringify((metric.values as HistogramColumns).boundaries)},"count":`) : undefined;
   for (let i = 0; i < metric.count; i++) {
-    if ((i & every) === every && slicer.due()) {
-      sink.write(out);
-      out = '';
-      await slicer.pause();
-    }
-    const comma = i > 0 ? ',' : '';
-    const attributes = entryJson(metric.entries[i]);
+    if ((i & every) === every && slicer.due()) await slicer.pause();
+    if (i > 0) out.byte(44); // ,
+    out.byte(123); // {
+    out.raw(entryJson(metric.entries[i]));
     if (type === DataPointType.SUM || type === DataPointType.GAUGE) {
-      const value = valueKey === undefined ? '' : `,${valueKey}${number((metric.values as NumberColumns).values[i])}`;
-      out += `${comma}{${attributes},"startTimeUnixNano":"${times.start(i)}","timeUnixNano":"${times.end(i)}"${value}}`;
+      writeTimes(out, times, i);
+      if (valueKey === undefined) out.ascii('"}');
+      else {
+        out.ascii(valueKey);
+        number(out, (metric.values as NumberColumns).values[i]);
+        out.ascii('}');
+      }
     } else if (type === DataPointType.HISTOGRAM) {
-      out += `${comma}{${attributes},${histogramFields(metric.values as HistogramColumns, i)},"startTimeUnixNano":"${times.start(i)}","timeUnixNano":"${times.end(i)}"}`;
+      histogramFields(out, metric.values as HistogramColumns, i, bounds as Uint8Array);
+      writeTimes(out, times, i);
+      out.ascii('"}');
     } else {
-      out += `${comma}{${attributes},${exponentialFields((metric.values as ExponentialColumns).values[i])},"startTimeUnixNano":"${times.start(i)}","timeUnixNano":"${times.end(i)}"}`;
+      out.ascii(',');
+      out.utf8(exponentialFields((metric.values as ExponentialColumns).values[i]));
+      writeTimes(out, times, i);
+      out.ascii('"}');
     }
   }
-  sink.write(`${out}]}}`);
+  out.ascii(']}}');
 }
 
-function histogramFields(h: HistogramColumns, i: number): string {
+/** `,"startTimeUnixNano":"…","timeUnixNano":"…` (the closing quote is the caller's). */
+function writeTimes(out: ByteWriter, times: TimeStrings, i: number): void {
+  out.raw(times.bytes(i));
+}
+
+function histogramFields(out: ByteWriter, h: HistogramColumns, i: number, bounds: Uint8Array): void {
   const base = i * h.stride;
-  let counts = '';
-  for (let b = 0; b < h.stride; b++) counts += `${b > 0 ? ',' : ''}${number(h.counts[base + b])}`;
-  // The bounds are the stream's own array, exported as is (whatever advice put in it).
-  let out = `"bucketCounts":[${counts}],"explicitBounds":${JSON.stringify(h.boundaries)},"count":${number(h.count[i])}`;
-  if (h.sum !== null) out += `,"sum":${number(h.sum[i])}`;
-  if (h.min !== null && h.count[i] > 0) out += `,"min":${number(h.min[i])},"max":${number((h.max as Float64Array)[i])}`;
-  return out;
+  out.ascii(',"bucketCounts":[');
+  for (let b = 0; b < h.stride; b++) {
+    if (b > 0) out.byte(44); // ,
+    number(out, h.counts[base + b]);
+  }
+  out.raw(bounds);
+  number(out, h.count[i]);
+  if (h.sum !== null) {
+    out.ascii(',"sum":');
+    number(out, h.sum[i]);
+  }
+  if (h.min !== null && h.count[i] > 0) {
+    out.ascii(',"min":');
+    number(out, h.min[i]);
+    out.ascii(',"max":');
+    number(out, (h.max as Float64Array)[i]);
+  }
 }
 
 function exponentialFields(h: ExponentialColumns['values'][number]): string {
-  let out = `"count":${number(h.count)}`;
-  if (h.min !== undefined) out += `,"min":${number(h.min)}`;
-  if (h.max !== undefined) out += `,"max":${number(h.max)}`;
-  if (h.sum !== undefined) out += `,"sum":${number(h.sum)}`;
-  const buckets = (b: { offset: number; bucketCounts: number[] }) => `{"offset":${number(b.offset)},"bucketCounts":[${b.bucketCounts.map(number).join(',')}]}`;
-  return `${out},"positive":${buckets(h.positive)},"negative":${buckets(h.negative)},"scale":${number(h.scale)},"zeroCount":${number(h.zeroCount)}`;
+  let out = `"count":${jsonNumber(h.count)}`;
+  if (h.min !== undefined) out += `,"min":${jsonNumber(h.min)}`;
+  if (h.max !== undefined) out += `,"max":${jsonNumber(h.max)}`;
+  if (h.sum !== undefined) out += `,"sum":${jsonNumber(h.sum)}`;
+  const buckets = (b: { offset: number; bucketCounts: number[] }) =>
+    `{"offset":${jsonNumber(b.offset)},"bucketCounts":[${b.bucketCounts.map(jsonNumber).join(',')}]}`;
+  return `${out},"positive":${buckets(h.positive)},"negative":${buckets(h.negative)},"scale":${jsonNumber(h.scale)},"zeroCount":${jsonNumber(h.zeroCount)}`;
 }
 
 // ---- values -------------------------------------------------------------------------
 
 /** A number as JSON.stringify writes it. */
-function number(value: number): string {
+function jsonNumber(value: number): string {
   return Number.isFinite(value) ? String(value) : 'null';
 }
 
-/** `"attributes":[...]` of a series, rendered once. */
-function entryJson(entry: SeriesEntry): string {
-  return entry.json ?? (entry.json = attributesMember(entry.attributes()));
+function number(out: ByteWriter, value: number): void {
+  if (Number.isFinite(value)) out.number(value);
+  else out.ascii('null');
+}
+
+/** `"attributes":[...]` of a series, rendered and encoded once. */
+function entryJson(entry: SeriesEntry): Uint8Array {
+  return entry.json ?? (entry.json = utf8(attributesMember(entry.attributes())));
 }
 
 function attributesMember(attributes: object): string {
@@ -130,7 +161,7 @@ function keyValues(attributes: object): string {
 function anyValue(value: unknown): string {
   const t = typeof value;
   if (t === 'string') return `{"stringValue":${JSON.stringify(value)}}`;
-  if (t === 'number') return Number.isInteger(value) ? `{"intValue":${number(value as number)}}` : `{"doubleValue":${number(value as number)}}`;
+  if (t === 'number') return Number.isInteger(value) ? `{"intValue":${jsonNumber(value as number)}}` : `{"doubleValue":${jsonNumber(value as number)}}`;
   if (t === 'boolean') return `{"boolValue":${value}}`;
   if (value instanceof Uint8Array) return `{"bytesValue":${JSON.stringify(Buffer.from(value).toString('base64'))}}`;
   if (Array.isArray(value)) return `{"arrayValue":{"values":[${value.map(anyValue).join(',')}]}}`;
@@ -143,29 +174,25 @@ function anyValue(value: unknown): string {
 
 // ---- times ------------------------------------------------------------------------------
 
-/** Decimal nanosecond strings of a metric's times, computed once per distinct value. */
+/** A metric's `,"startTimeUnixNano":"…","timeUnixNano":"…` bytes, encoded once per distinct start time. */
 class TimeStrings {
   private readonly _end: string | null;
   private _startMs = Number.NaN;
-  private _start = '';
+  private _bytes: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly _metric: ColumnMetric) {
     this._end = _metric.times.kind === 'ms' ? nanos(endHr(_metric, 0)) : null;
   }
 
-  start(i: number): string {
+  bytes(i: number): Uint8Array {
     const m = this._metric;
-    if (m.times.kind !== 'ms') return nanos(startHr(m, i));
+    if (m.times.kind !== 'ms' || this._end === null) return utf8(`,"startTimeUnixNano":"${nanos(startHr(m, i))}","timeUnixNano":"${nanos(endHr(m, i))}`);
     const ms = m.times.start[i];
     if (ms !== this._startMs) {
       this._startMs = ms;
-      this._start = nanos(startHr(m, i));
+      this._bytes = utf8(`,"startTimeUnixNano":"${nanos(startHr(m, i))}","timeUnixNano":"${this._end}`);
     }
-    return this._start;
-  }
-
-  end(i: number): string {
-    return this._end ?? nanos(endHr(this._metric, i));
+    return this._bytes;
   }
 }
 

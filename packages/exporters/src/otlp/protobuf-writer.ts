@@ -13,46 +13,24 @@
 //   chunks: [ ..bytes.. ][slot: len][ ..bytes.. ][slot: len][ ..bytes.. ] ── finish() ──► one Uint8Array
 //
 // Varints are minimal, as the standard writer's, so bodies are byte-identical.
-const CHUNK_BYTES = 256 * 1024;
+import { ByteWriter } from '../common/byte-writer.js';
 
 export interface Outer {
   readonly slot: number;
   readonly start: number;
 }
 
-export class ProtobufWriter {
-  private _buf = new Uint8Array(CHUNK_BYTES);
-  private _view = new DataView(this._buf.buffer);
-  pos = 0;
-  /** Start of the part of `_buf` not yet sealed into `_parts`. */
-  private _segment = 0;
-  /** Bytes in sealed parts, filled length slots included. */
-  private _sealed = 0;
-  private readonly _parts: (Uint8Array | null)[] = [];
-  /** Open inner fields: their content must stay in the current chunk. */
-  private _depth = 0;
+export class ProtobufWriter extends ByteWriter {
+  private _view: DataView;
 
-  /** Bytes written so far (the slots of open outer fields excluded). */
-  get length(): number {
-    return this._sealed + this.pos - this._segment;
+  constructor(chunkBytes?: number) {
+    super(chunkBytes);
+    this._view = new DataView(this._buf.buffer, this._buf.byteOffset);
   }
 
-  /** Makes `n` contiguous bytes available at `pos` (a new chunk when this one is full). */
-  reserve(n: number): void {
-    if (this.pos + n <= this._buf.length) return;
-    if (this._depth > 0) {
-      // Inside an inner message: grow this chunk (indices stay valid; sealed parts view the old one).
-      const grown = new Uint8Array(Math.max(this._buf.length * 2, this.pos + n));
-      grown.set(this._buf.subarray(0, this.pos));
-      this._buf = grown;
-      this._view = new DataView(grown.buffer);
-      return;
-    }
-    this._seal();
-    this._buf = new Uint8Array(Math.max(CHUNK_BYTES, n));
-    this._view = new DataView(this._buf.buffer);
-    this.pos = 0;
-    this._segment = 0;
+  protected override _replaced(buf: Uint8Array): void {
+    super._replaced(buf);
+    this._view = new DataView(buf.buffer, buf.byteOffset);
   }
 
   beginOuter(): Outer {
@@ -70,7 +48,7 @@ export class ProtobufWriter {
     this._sealed += bytes.length;
   }
 
-  /** Starts an inner length-delimited field; the whole message must have been reserved. */
+  /** Starts an inner length-delimited field (its bytes stay in this chunk until end()). */
   begin(): number {
     this.reserve(1);
     this._depth++;
@@ -148,6 +126,20 @@ export class ProtobufWriter {
     this.fixed64(value >>> 0, (value / 0x100000000) >>> 0);
   }
 
+  /** `count` counts from `values[from]` as consecutive fixed64s (a packed field's content). */
+  fixed64Numbers(values: Float64Array, from: number, count: number): void {
+    this.reserve(count * 8);
+    const view = this._view;
+    let p = this.pos;
+    for (let i = from; i < from + count; i++) {
+      const value = values[i];
+      view.setUint32(p, value >>> 0, true);
+      view.setUint32(p + 4, (value / 0x100000000) >>> 0, true);
+      p += 8;
+    }
+    this.pos = p;
+  }
+
   sfixed64(value: number): void {
     const [low, high] = split64(value);
     this.fixed64(low, high);
@@ -182,33 +174,30 @@ export class ProtobufWriter {
     this.raw(value);
   }
 
-  /** Bytes as they are (pre-encoded fields). */
-  raw(value: Uint8Array): void {
-    this.reserve(value.length);
-    this._buf.set(value, this.pos);
-    this.pos += value.length;
-  }
-
-  /** The message: every chunk and length slot, in order, in one array. */
-  finish(): Uint8Array {
-    this._seal();
-    let total = 0;
-    for (const part of this._parts) total += (part as Uint8Array).length;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const part of this._parts) {
-      out.set(part as Uint8Array, at);
-      at += (part as Uint8Array).length;
+  /**
+   * A NumberDataPoint as field 1 of Sum/Gauge, in one go (its length is known
+   * up front): `times` is start_time_unix_nano and time_unix_nano with their
+   * tags (18 bytes), then as_int (sfixed64) or as_double, then the attributes
+   * (fields 7, pre-encoded).
+   */
+  numberPoint(times: Uint8Array, asInt: boolean, value: number, attributes: Uint8Array): void {
+    const length = times.length + 9 + attributes.length;
+    this.reserve(length + 6);
+    const buf = this._buf;
+    buf[this.pos++] = 0x0a;
+    this.pos = writeVarintAt(buf, this.pos, length);
+    buf.set(times, this.pos);
+    this.pos += times.length;
+    if (asInt) {
+      buf[this.pos++] = 0x31; // as_int: field 6, fixed64
+      this.sfixed64(value);
+    } else {
+      buf[this.pos++] = 0x21; // as_double: field 4, fixed64
+      this._view.setFloat64(this.pos, value, true);
+      this.pos += 8;
     }
-    return out;
-  }
-
-  private _seal(): void {
-    if (this.pos > this._segment) {
-      this._parts.push(this._buf.subarray(this._segment, this.pos));
-      this._sealed += this.pos - this._segment;
-      this._segment = this.pos;
-    }
+    buf.set(attributes, this.pos);
+    this.pos += attributes.length;
   }
 }
 
@@ -231,7 +220,8 @@ export function varintSize(value: number): number {
   return 5;
 }
 
-function writeVarintAt(buf: Uint8Array, at: number, value: number): void {
+/** Writes a varint at `at`; returns the position after it. */
+function writeVarintAt(buf: Uint8Array, at: number, value: number): number {
   let v = value >>> 0;
   let p = at;
   while (v > 0x7f) {
@@ -239,4 +229,5 @@ function writeVarintAt(buf: Uint8Array, at: number, value: number): void {
     v >>>= 7;
   }
   buf[p] = v;
+  return p + 1;
 }

@@ -84,31 +84,7 @@ async function writeMetric(w: ProtobufWriter, metric: ColumnMetric, slicer: Slic
   const type = metric.dataPointType;
   w.tag(DATA_FIELD[type], 2);
   const data = w.beginOuter();
-  const field = ATTRIBUTES_FIELD[type];
-  const times = new TimeCache(metric);
-  const every = type === DataPointType.SUM || type === DataPointType.GAUGE ? 63 : 7;
-  for (let i = 0; i < metric.count; i++) {
-    if ((i & every) === every && slicer.due()) await slicer.pause();
-    w.tag(1, 2); // data_points
-    const start = w.begin();
-    const attributes = attributesOf(metric.entries[i], field);
-    if (type === DataPointType.SUM || type === DataPointType.GAUGE) {
-      times.write(w, i);
-      if (metric.descriptor.valueType === ValueType.INT) {
-        w.tag(6, 1);
-        w.sfixed64((metric.values as NumberColumns).values[i]);
-      } else {
-        w.tag(4, 1);
-        w.double((metric.values as NumberColumns).values[i]);
-      }
-      w.raw(attributes);
-    } else if (type === DataPointType.HISTOGRAM) {
-      writeHistogramPoint(w, metric.values as HistogramColumns, i, times, attributes);
-    } else {
-      writeExponentialPoint(w, (metric.values as ExponentialColumns).values[i], i, times, attributes);
-    }
-    w.end(start);
-  }
+  await writePoints(w, metric, slicer);
   if (type !== DataPointType.GAUGE) {
     const temporality = metric.temporality === AggregationTemporality.DELTA ? 1 : metric.temporality === AggregationTemporality.CUMULATIVE ? 2 : 0;
     if (temporality !== 0) {
@@ -124,8 +100,34 @@ async function writeMetric(w: ProtobufWriter, metric: ColumnMetric, slicer: Slic
   w.endOuter(outer);
 }
 
-function writeHistogramPoint(w: ProtobufWriter, h: HistogramColumns, i: number, times: TimeCache, attributes: Uint8Array): void {
-  times.write(w, i);
+/** The data_points (field 1) of the metric's Sum, Gauge, Histogram or ExponentialHistogram. */
+async function writePoints(w: ProtobufWriter, metric: ColumnMetric, slicer: Slicer): Promise<void> {
+  const type = metric.dataPointType;
+  const field = ATTRIBUTES_FIELD[type];
+  const times = new TimeCache(metric);
+  if (type === DataPointType.SUM || type === DataPointType.GAUGE) {
+    const values = (metric.values as NumberColumns).values;
+    const asInt = metric.descriptor.valueType === ValueType.INT;
+    for (let i = 0; i < metric.count; i++) {
+      if ((i & 63) === 63 && slicer.due()) await slicer.pause();
+      w.numberPoint(times.bytes(i), asInt, values[i], attributesOf(metric.entries[i], field));
+    }
+    return;
+  }
+  const bounds = type === DataPointType.HISTOGRAM ? explicitBounds((metric.values as HistogramColumns).boundaries) : undefined;
+  for (let i = 0; i < metric.count; i++) {
+    if ((i & 7) === 7 && slicer.due()) await slicer.pause();
+    w.tag(1, 2);
+    const start = w.begin();
+    const attributes = attributesOf(metric.entries[i], field);
+    if (bounds !== undefined) writeHistogramPoint(w, metric.values as HistogramColumns, i, times, attributes, bounds);
+    else writeExponentialPoint(w, (metric.values as ExponentialColumns).values[i], i, times, attributes);
+    w.end(start);
+  }
+}
+
+function writeHistogramPoint(w: ProtobufWriter, h: HistogramColumns, i: number, times: TimeCache, attributes: Uint8Array, bounds: Uint8Array): void {
+  w.raw(times.bytes(i));
   const count = h.count[i];
   w.tag(4, 1);
   w.fixed64Number(count);
@@ -136,14 +138,9 @@ function writeHistogramPoint(w: ProtobufWriter, h: HistogramColumns, i: number, 
   const base = i * h.stride;
   w.tag(6, 2);
   const counts = w.begin();
-  for (let b = 0; b < h.stride; b++) w.fixed64Number(h.counts[base + b]);
+  w.fixed64Numbers(h.counts, base, h.stride);
   w.end(counts);
-  if (h.boundaries.length > 0) {
-    w.tag(7, 2);
-    const bounds = w.begin();
-    for (const bound of h.boundaries) w.double(bound);
-    w.end(bounds);
-  }
+  w.raw(bounds);
   w.raw(attributes);
   if (h.min !== null && count > 0) {
     w.tag(11, 1);
@@ -161,7 +158,7 @@ function writeExponentialPoint(
   attributes: Uint8Array,
 ): void {
   w.raw(attributes);
-  times.write(w, i);
+  w.raw(times.bytes(i));
   w.tag(4, 1);
   w.fixed64Number(h.count);
   if (h.sum !== undefined) {
@@ -213,7 +210,7 @@ function writeBuckets(w: ProtobufWriter, buckets: Buckets): void {
 /** The series' attributes as repeated KeyValue fields numbered `field`, encoded once per series. */
 function attributesOf(entry: SeriesEntry, field: number): Uint8Array {
   if (entry.pb !== undefined && entry.pbField === field) return entry.pb;
-  const w = new ProtobufWriter();
+  const w = new ProtobufWriter(128);
   writeAttributes(w, entry.attributes(), field);
   entry.pb = w.finish();
   entry.pbField = field;
@@ -291,36 +288,50 @@ function writeAnyValue(w: ProtobufWriter, value: unknown): void {
 
 // ---- times ------------------------------------------------------------------------------
 
-/** Start and end times of a metric's points as fixed64 nanoseconds, computed once per distinct value. */
+/** explicit_bounds (field 7, packed doubles) of a metric's points: the same for all of them, encoded once. */
+function explicitBounds(boundaries: readonly number[]): Uint8Array {
+  const w = new ProtobufWriter(16 + boundaries.length * 8);
+  if (boundaries.length > 0) {
+    w.tag(7, 2);
+    const start = w.begin();
+    for (const bound of boundaries) w.double(bound);
+    w.end(start);
+  }
+  return w.finish();
+}
+
+/**
+ * start_time_unix_nano (2) and time_unix_nano (3), tags included, as the
+ * standard serialiser computes them: 18 bytes, encoded once per distinct start.
+ */
 class TimeCache {
   private readonly _end: [number, number] | null;
   private _startMs = Number.NaN;
-  private _start: [number, number] = [0, 0];
+  private _bytes: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly _metric: ColumnMetric) {
     this._end = _metric.times.kind === 'ms' ? nanos64(endHr(_metric, 0)) : null;
   }
 
-  /** start_time_unix_nano (2) and time_unix_nano (3). */
-  write(w: ProtobufWriter, i: number): void {
+  bytes(i: number): Uint8Array {
     const m = this._metric;
-    let start: [number, number];
-    if (m.times.kind === 'ms') {
-      const ms = m.times.start[i];
-      if (ms !== this._startMs) {
-        this._startMs = ms;
-        this._start = nanos64(startHr(m, i));
-      }
-      start = this._start;
-    } else {
-      start = nanos64(startHr(m, i));
+    if (m.times.kind !== 'ms' || this._end === null) return timesBytes(nanos64(startHr(m, i)), nanos64(endHr(m, i)));
+    const ms = m.times.start[i];
+    if (ms !== this._startMs) {
+      this._startMs = ms;
+      this._bytes = timesBytes(nanos64(startHr(m, i)), this._end);
     }
-    const end = this._end ?? nanos64(endHr(m, i));
-    w.tag(2, 1);
-    w.fixed64(start[0], start[1]);
-    w.tag(3, 1);
-    w.fixed64(end[0], end[1]);
+    return this._bytes;
   }
+}
+
+function timesBytes(start: [number, number], end: [number, number]): Uint8Array {
+  const w = new ProtobufWriter(18);
+  w.tag(2, 1);
+  w.fixed64(start[0], start[1]);
+  w.tag(3, 1);
+  w.fixed64(end[0], end[1]);
+  return w.finish();
 }
 
 /** An HrTime as [low, high] words of its nanoseconds, with the standard serialiser's arithmetic. */

@@ -50,11 +50,24 @@ export interface FastPrometheusExporterOptions {
   cardinalitySelector?: FastReaderOptions['cardinalitySelector'];
 }
 
+/** One scrape's output. */
+export interface ScrapeResult {
+  readonly contentType: string;
+  /** The body as written, in order. */
+  readonly chunks: readonly Uint8Array[];
+  /** The body in one Buffer. */
+  readonly body: Buffer;
+  /** Collection errors (observable callbacks that threw, ...), also reported to diag. */
+  readonly errors: readonly unknown[];
+}
+
 /** What the last scrape did: slices and the longest one, time and size. */
 export interface ScrapeStats {
   readonly format: 'text' | 'openmetrics';
   readonly slices: number;
   readonly longestSliceMs: number;
+  /** The longest slice's CPU time (process-wide): unlike wall clock, not inflated by other processes. */
+  readonly longestSliceCpuMs: number;
   readonly durationMs: number;
   readonly bytes: number;
 }
@@ -159,13 +172,22 @@ export class FastPrometheusExporter extends FastMetricReader {
   }
 
   /**
-   * One scrape without HTTP: the body and its Content-Type for an Accept
-   * header (classic text when absent). Rejects what a scrape answers with
-   * `# failed to export metrics`.
+   * One scrape without HTTP: the body (as chunks, and `body` joined on
+   * first access) and its Content-Type for an Accept header (classic text
+   * when absent). Rejects what a scrape answers with `# failed to export metrics`.
    */
-  async scrape(accept?: string): Promise<{ contentType: string; body: Buffer; errors: unknown[] }> {
+  async scrape(accept?: string): Promise<ScrapeResult> {
     const { contentType, chunks, errors } = await this._render(this._openMetrics && prefersOpenMetrics(accept));
-    return { contentType, body: Buffer.concat(chunks), errors };
+    let body: Buffer | undefined;
+    return {
+      contentType,
+      chunks,
+      errors,
+      get body() {
+        body ??= Buffer.concat(chunks);
+        return body;
+      },
+    };
   }
 
   /** Slices, longest slice and size of the last scrape. */
@@ -218,7 +240,7 @@ export class FastPrometheusExporter extends FastMetricReader {
     );
   }
 
-  private async _render(openMetrics: boolean): Promise<{ contentType: string; chunks: Buffer[]; errors: unknown[] }> {
+  private async _render(openMetrics: boolean): Promise<{ contentType: string; chunks: Uint8Array[]; errors: unknown[] }> {
     const started = performance.now();
     const slicer = new Slicer(this._budget);
     const collection = await this.collectColumns(slicer);
@@ -228,6 +250,7 @@ export class FastPrometheusExporter extends FastMetricReader {
       format: openMetrics ? 'openmetrics' : 'text',
       slices: slicer.slices,
       longestSliceMs: slicer.longestSliceMs,
+      longestSliceCpuMs: slicer.longestSliceCpuMs,
       durationMs: performance.now() - started,
       bytes: chunks.reduce((n, c) => n + c.length, 0),
     };

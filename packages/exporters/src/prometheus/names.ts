@@ -23,13 +23,6 @@ export function sanitizeName(name: string): string {
   return name.replace(INVALID_CHARACTERS, '_').replace(MULTIPLE_UNDERSCORES, '_');
 }
 
-/** `value` in the exposition: ±Inf spelled out, everything else as JavaScript prints it. */
-export function valueString(value: number): string {
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return `${value}`;
-}
-
 export type PromType = 'counter' | 'gauge' | 'histogram' | 'untyped';
 
 export function prometheusType(dataPointType: DataPointType, isMonotonic: boolean): PromType {

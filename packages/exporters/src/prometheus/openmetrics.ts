@@ -20,11 +20,11 @@ import { diag } from '@opentelemetry/api';
 import { DataPointType, type InstrumentationScope } from '@fastmeter/sdk';
 import type { HistogramColumns } from '@fastmeter/sdk/internal';
 import { type ColumnCollection, type ColumnMetric, millisToHrTime } from '../common/columns.js';
-import type { OmLabels, SeriesEntry } from '../common/series.js';
+import type { OmLabels } from '../common/series.js';
 import type { Slicer } from '../common/slicer.js';
-import { TextSink } from '../common/text-sink.js';
+import { ByteWriter, utf8 } from '../common/byte-writer.js';
 import { ConflictLog, type Metadata, collectFamilies } from './families.js';
-import { escapeAttributeValue, hrTimeToMilliseconds, sanitizeName, valueString } from './names.js';
+import { escapeAttributeValue, hrTimeToMilliseconds, sanitizeName } from './names.js';
 import { type PrometheusFormatOptions, resourceConstantLabels, scopeLabels } from './text.js';
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
@@ -45,13 +45,14 @@ export class OpenMetricsWriter {
     this._prefix = _options.prefix ? `${_options.prefix}_` : '';
   }
 
-  async write(collection: ColumnCollection, slicer: Slicer): Promise<Buffer[]> {
-    const sink = new TextSink();
+  async write(collection: ColumnCollection, slicer: Slicer): Promise<Uint8Array[]> {
+    const out = new ByteWriter();
     const seen = new Set<string>();
     const resourceLabels = resourceConstantLabels(collection.resource, this._options.withResourceConstantLabels);
     if (!this._options.withoutTargetInfo) {
       reserve(seen, 'target', 'info');
-      sink.write(`# HELP target Target metadata\n# TYPE target info\n${sample('target_info', omLabels(collection.resource.attributes).text, '1', '')}`);
+      const labels = omLabels(collection.resource.attributes).text;
+      out.utf8(`# HELP target Target metadata\n# TYPE target info\n${labels === '' ? 'target_info' : `target_info{${labels}}`} 1\n`);
     }
     // Families as 0.30x groups them; target_info is not one of them here (it is the info family above).
     const families = collectFamilies(collection, this._prefix, false, this._conflicts);
@@ -68,24 +69,26 @@ export class OpenMetricsWriter {
         continue;
       }
       reserve(seen, familyName, metadata.type);
-      sink.write(header(familyName, metadata));
+      out.utf8(header(familyName, metadata));
       // OpenMetrics allows a series once. Distinct attribute sets can print the same labels
       // ({status: 200} and {status: '200'}, keys that sanitise alike), and several streams of
       // one name (duplicate registrations) the same series: later duplicates are left out.
       const series = new Set<string>();
-      for (const { metric, scope } of family.metrics) await this._samples(sink, name, metric, scope, resourceLabels, series, slicer);
+      const single = family.metrics.length === 1;
+      for (const { metric, scope } of family.metrics) await this._samples(out, name, metric, scope, resourceLabels, series, single, slicer);
     }
-    sink.write('# EOF\n');
-    return sink.finish();
+    out.ascii('# EOF\n');
+    return out.parts();
   }
 
   private async _samples(
-    sink: TextSink,
+    out: ByteWriter,
     name: string,
     metric: ColumnMetric,
     scope: InstrumentationScope,
     resourceLabels: Record<string, unknown> | undefined,
     series: Set<string>,
+    single: boolean,
     slicer: Slicer,
   ): Promise<void> {
     const histogram = metric.dataPointType === DataPointType.HISTOGRAM;
@@ -96,18 +99,22 @@ export class OpenMetricsWriter {
     const addedAttributes = scopeLabels(scope, resourceLabels, this._options.withoutScopeInfo);
     const added = omLabels(addedAttributes, histogram);
     const times = this._options.appendTimestamp ? omTimestamps(metric) : () => '';
+    const shape = histogram ? new HistogramShape(name, metric.values as HistogramColumns) : new SampleShape(name);
+    const values = histogram ? null : (metric.values as { values: Float64Array }).values;
     const entries = metric.entries;
-    let out = '';
     for (let i = 0; i < metric.count; i++) {
-      if ((i & 31) === 31 && slicer.due()) {
-        sink.write(out);
-        out = '';
-        await slicer.pause();
-      }
+      if ((i & 31) === 31 && slicer.due()) await slicer.pause();
       const entry = entries[i];
       const own = entry.om ?? (entry.om = omLabels(entry.attributes()));
-      const labels = combine(own, added, histogram, entry, addedAttributes);
-      const key = labels.key;
+      let merged: OmLabels | undefined;
+      let key: string;
+      if (collides(own, added, histogram)) {
+        // Rare: an attribute named like a scope or resource label (or `le` on a histogram).
+        merged = omLabelsOf([...Object.entries(entry.attributes()), ...Object.entries(addedAttributes ?? {})], histogram);
+        key = `\u0002${merged.key}`;
+      } else {
+        key = single ? own.key : `${own.key}\u0001${added.key}`;
+      }
       if (series.has(key)) {
         this._warnOnce(
           `duplicate:${name}`,
@@ -116,11 +123,10 @@ export class OpenMetricsWriter {
         continue;
       }
       series.add(key);
-      out += histogram
-        ? histogramSamples(name, metric.values as HistogramColumns, i, labels.text, times(i))
-        : sample(name, labels.text, valueString((metric.values as { values: Float64Array }).values[i]), times(i));
+      const labels: Labels = merged === undefined ? [own.bytes, added.bytes] : [merged.bytes, EMPTY_BYTES];
+      if (shape instanceof HistogramShape) shape.write(out, i, labels, times(i));
+      else shape.write(out, labels, (values as Float64Array)[i], times(i));
     }
-    sink.write(out);
   }
 
   private _warnOnce(key: string, message: string): void {
@@ -157,29 +163,101 @@ function clashes(seen: Set<string>, name: string, type: string): boolean {
   return false;
 }
 
-function sample(name: string, labels: string, value: string, timestamp: string): string {
-  return `${labels === '' ? name : `${name}{${labels}}`} ${value}${timestamp}\n`;
+/** A point's labels as two byte runs (own, added), either possibly empty. */
+type Labels = [Uint8Array, Uint8Array];
+
+const EMPTY_BYTES = new Uint8Array(0);
+const COMMA = utf8(',');
+const CLOSE = utf8('} ');
+
+/** `{own,added}` (nothing when both are empty), then `close` when there was a brace. */
+function writeLabels(out: ByteWriter, [own, added]: Labels, open: Uint8Array, bare: Uint8Array, close: Uint8Array): void {
+  if (own.length === 0 && added.length === 0) {
+    out.raw(bare);
+    return;
+  }
+  out.raw(open);
+  out.raw(own);
+  if (own.length > 0 && added.length > 0) out.raw(COMMA);
+  out.raw(added);
+  out.raw(close);
 }
 
-function histogramSamples(name: string, h: HistogramColumns, i: number, labels: string, timestamp: string): string {
-  const prefix = labels === '' ? `${name}_bucket{` : `${name}_bucket{${labels},`;
-  let out = '';
-  let cumulative = 0;
-  let negative = false;
-  const base = i * h.stride;
-  for (let b = 0; b < h.stride; b++) {
-    const bound = h.boundaries[b];
-    cumulative += h.counts[base + b];
-    if (bound === Number.POSITIVE_INFINITY) continue; // the +Inf bucket below covers it
-    if (bound < 0) negative = true;
-    out += `${prefix}le="${bound === undefined ? '+Inf' : String(bound)}"} ${valueString(cumulative)}${timestamp}\n`;
+function writeValue(out: ByteWriter, value: number, timestamp: string): void {
+  if (value === Number.POSITIVE_INFINITY) out.ascii('+Inf');
+  else if (value === Number.NEGATIVE_INFINITY) out.ascii('-Inf');
+  else out.number(value);
+  out.ascii(timestamp === '' ? '\n' : `${timestamp}\n`);
+}
+
+/** `name{labels} value`. */
+class SampleShape {
+  private readonly _open: Uint8Array;
+  private readonly _bare: Uint8Array;
+
+  constructor(name: string) {
+    this._open = utf8(`${name}{`);
+    this._bare = utf8(`${name} `);
   }
-  const sum = h.sum === null ? Number.NaN : h.sum[i];
-  if (!negative && sum >= 0) {
-    out += sample(`${name}_count`, labels, valueString(h.count[i]), timestamp);
-    out += sample(`${name}_sum`, labels, valueString(sum), timestamp);
+
+  write(out: ByteWriter, labels: Labels, value: number, timestamp: string): void {
+    writeLabels(out, labels, this._open, this._bare, CLOSE);
+    writeValue(out, value, timestamp);
   }
-  return out;
+}
+
+/** Buckets (+Inf last), then `_count` and `_sum` where OpenMetrics allows them (see the header). */
+class HistogramShape {
+  private readonly _bucketOpen: Uint8Array;
+  /** `le="…"} ` per bucket written, with the index of its last count. */
+  private readonly _le: Uint8Array[] = [];
+  private readonly _upTo: number[] = [];
+  private readonly _countSum: boolean;
+  private readonly _count: SampleShape;
+  private readonly _sum: SampleShape;
+
+  constructor(
+    name: string,
+    private readonly _h: HistogramColumns,
+  ) {
+    this._bucketOpen = utf8(`${name}_bucket{`);
+    let negative = false;
+    for (let b = 0; b < _h.stride; b++) {
+      const bound = _h.boundaries[b] as number | undefined;
+      if (bound === Number.POSITIVE_INFINITY) continue; // the +Inf bucket covers it
+      if (bound !== undefined && bound < 0) negative = true;
+      this._le.push(utf8(`le="${bound === undefined ? '+Inf' : String(bound)}"} `));
+      this._upTo.push(b);
+    }
+    this._countSum = !negative && _h.sum !== null;
+    this._count = new SampleShape(`${name}_count`);
+    this._sum = new SampleShape(`${name}_sum`);
+  }
+
+  write(out: ByteWriter, i: number, labels: Labels, timestamp: string): void {
+    const h = this._h;
+    const base = i * h.stride;
+    const [own, added] = labels;
+    let cumulative = 0;
+    let from = 0;
+    for (let k = 0; k < this._le.length; k++) {
+      for (; from <= this._upTo[k]; from++) cumulative += h.counts[base + from];
+      out.raw(this._bucketOpen);
+      out.raw(own);
+      if (own.length > 0) out.raw(COMMA);
+      if (added.length > 0) {
+        out.raw(added);
+        out.raw(COMMA);
+      }
+      out.raw(this._le[k]);
+      writeValue(out, cumulative, timestamp);
+    }
+    const sum = h.sum === null ? Number.NaN : h.sum[i];
+    if (this._countSum && sum >= 0) {
+      this._count.write(out, labels, h.count[i], timestamp);
+      this._sum.write(out, labels, sum, timestamp);
+    }
+  }
 }
 
 function omTimestamps(metric: ColumnMetric): (i: number) => string {
@@ -216,22 +294,15 @@ function omLabelsOf(entries: Iterable<[string, unknown]>, dropLe: boolean): OmLa
     if (list.length > 1) list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     pairs.push(`${name}="${escapeAttributeValue(list.map(e => e[1]).join(';'))}"`);
   }
-  return { text: pairs.join(','), names: Array.from(byName.keys()), pairs, key: [...pairs].sort().join(',') };
+  const text = pairs.join(',');
+  return { text, bytes: utf8(text), names: Array.from(byName.keys()), key: [...pairs].sort().join(',') };
 }
 
-const NO_LABELS: OmLabels = { text: '', names: [], pairs: [], key: '' };
+const NO_LABELS: OmLabels = { text: '', bytes: new Uint8Array(0), names: [], key: '' };
 
-/** A point's labels then the added ones; merged again from the attributes when a name collides. */
-function combine(own: OmLabels, added: OmLabels, histogram: boolean, entry: SeriesEntry, addedAttributes: object | undefined): OmLabels {
-  let collides = histogram && own.names.includes('le');
-  for (let i = 0; !collides && i < own.names.length; i++) if (added.names.includes(own.names[i])) collides = true;
-  if (!collides) {
-    const text = own.text === '' ? added.text : added.text === '' ? own.text : `${own.text},${added.text}`;
-    return { text, names: EMPTY, pairs: EMPTY, key: `${own.key}\u0001${added.key}` };
-  }
-  // Rare: an attribute named like a scope or resource label (or `le` on a histogram).
-  const merged = omLabelsOf([...Object.entries(entry.attributes()), ...Object.entries(addedAttributes ?? {})], histogram);
-  return { text: merged.text, names: EMPTY, pairs: EMPTY, key: `\u0002${merged.key}` };
+/** True when a point's own label names meet the added ones (or `le`, on a histogram). */
+function collides(own: OmLabels, added: OmLabels, histogram: boolean): boolean {
+  if (histogram && own.names.includes('le')) return true;
+  for (let i = 0; i < own.names.length; i++) if (added.names.includes(own.names[i])) return true;
+  return false;
 }
-
-const EMPTY: readonly string[] = [];

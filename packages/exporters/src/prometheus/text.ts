@@ -6,16 +6,18 @@
 // the point's own, `le` last on buckets (in place if a resource label is called `le`),
 // exponential histograms dropped with the same diag.error (headers only, as there).
 //
-// Label pairs of a series are rendered once and cached on its SeriesEntry; a
-// point then costs one concatenation. Written in slices (Slicer).
+// Label pairs of a series are rendered and UTF-8 encoded once, cached on its
+// SeriesEntry; a point is then a few byte copies and a number into the output
+// chunks (ByteWriter). Written in slices (Slicer).
 import { diag } from '@opentelemetry/api';
 import { DataPointType, type InstrumentationScope, type Resource } from '@fastmeter/sdk';
 import type { HistogramColumns } from '@fastmeter/sdk/internal';
 import { type ColumnCollection, type ColumnMetric, millisToHrTime } from '../common/columns.js';
 import type { Slicer } from '../common/slicer.js';
-import { TextSink } from '../common/text-sink.js';
+import { ByteWriter, utf8 } from '../common/byte-writer.js';
+import type { SeriesEntry } from '../common/series.js';
 import { ConflictLog, type Metadata, TARGET_INFO, collectFamilies } from './families.js';
-import { escapeString, hrTimeToMilliseconds, labelPairs, metricName, prometheusType, valueString } from './names.js';
+import { escapeString, hrTimeToMilliseconds, labelPairs, metricName, prometheusType } from './names.js';
 
 export interface PrometheusFormatOptions {
   /** Prepended to every metric name (`prefix_`), or ''. */
@@ -38,12 +40,12 @@ export class ClassicTextWriter {
     this._prefix = _options.prefix ? `${_options.prefix}_` : '';
   }
 
-  async write(collection: ColumnCollection, slicer: Slicer): Promise<Buffer[]> {
-    const sink = new TextSink();
+  async write(collection: ColumnCollection, slicer: Slicer): Promise<Uint8Array[]> {
+    const sink = new ByteWriter();
     const resourceLabels = resourceConstantLabels(collection.resource, this._options.withResourceConstantLabels);
     let wroteMetric = false;
     if (this._options.line === 2) {
-      if (!this._options.withoutTargetInfo) sink.write(targetInfo(collection.resource, { help: 'Target metadata', unit: '', type: 'gauge' }, true));
+      if (!this._options.withoutTargetInfo) sink.utf8(targetInfo(collection.resource, { help: 'Target metadata', unit: '', type: 'gauge' }, true));
       for (const { scope, metrics } of collection.scopes) {
         for (const metric of metrics) {
           const name = metricName(metric.descriptor.name, this._prefix, metric.dataPointType, metric.isMonotonic);
@@ -64,7 +66,7 @@ export class ClassicTextWriter {
         if (metadata === undefined) continue;
         let writeMetadata = true;
         if (name === TARGET_INFO && !this._options.withoutTargetInfo) {
-          sink.write(targetInfo(collection.resource, metadata, true));
+          sink.utf8(targetInfo(collection.resource, metadata, true));
           writeMetadata = false;
         }
         for (const { metric, scope } of family.metrics) {
@@ -75,13 +77,13 @@ export class ClassicTextWriter {
         }
       }
     }
-    if (!wroteMetric) sink.write(NO_REGISTERED_METRICS);
-    return sink.finish();
+    if (!wroteMetric) sink.ascii(NO_REGISTERED_METRICS);
+    return sink.parts();
   }
 
   /** Writes one metric (header when asked, then its points); false when it wrote nothing. */
   private async _metric(
-    sink: TextSink,
+    sink: ByteWriter,
     name: string,
     metadata: Metadata,
     writeMetadata: boolean,
@@ -95,7 +97,7 @@ export class ClassicTextWriter {
     if (!known) diag.error(`Unrecognizable DataPointType: ${metric.dataPointType} for metric "${name}"`);
     if (writeMetadata) {
       const unit = metadata.unit ? `# UNIT ${name} ${escapeString(metadata.unit)}\n` : '';
-      sink.write(`# HELP ${name} ${escapeString(metadata.help || 'description missing')}\n${unit}# TYPE ${name} ${metadata.type}\n`);
+      sink.utf8(`# HELP ${name} ${escapeString(metadata.help || 'description missing')}\n${unit}# TYPE ${name} ${metadata.type}\n`);
     }
     if (!known) return writeMetadata;
     const additional = scopeLabels(scope, resourceLabels, this._options.withoutScopeInfo);
@@ -135,7 +137,7 @@ function targetInfo(resource: Resource, metadata: Metadata, writeMetadata: boole
   return `# HELP ${TARGET_INFO} ${escapeString(metadata.help)}\n${unit}# TYPE ${TARGET_INFO} ${metadata.type}\n${sample}\n`;
 }
 
-/** ' <ms>' per point when timestamps are appended: one string for the whole metric on the fast path. */
+/** ' <ms>' per point when timestamps are appended: one value for the whole metric on the fast path. */
 type Timestamps = string | ((i: number) => string);
 
 function timestamps(metric: ColumnMetric, append: boolean): Timestamps {
@@ -145,32 +147,65 @@ function timestamps(metric: ColumnMetric, append: boolean): Timestamps {
   return i => ` ${hrTimeToMilliseconds(times.end[i])}`;
 }
 
-function join(own: string, added: string): string {
-  return own === '' ? added : added === '' ? own : `${own},${added}`;
+/** The label bytes of a series (its own attributes), rendered once. */
+export function promLabels(entry: SeriesEntry): Uint8Array {
+  return entry.prom ?? (entry.prom = utf8(labelPairs(entry.attributes())));
 }
 
-async function writeNumbers(sink: TextSink, name: string, metric: ColumnMetric, added: string, times: Timestamps, slicer: Slicer): Promise<void> {
+/**
+ * How a sample line starts and where its value goes, per metric:
+ *   no labels at all       `name value`       → bare
+ *   only the added labels  `name{added} value` → opened
+ *   own labels             `name{own[,added]} value` → open + own + close
+ */
+class LineShape {
+  readonly bare: Uint8Array;
+  readonly opened: Uint8Array;
+  readonly open: Uint8Array;
+  readonly close: Uint8Array;
+  readonly hasAdded: boolean;
+
+  constructor(name: string, added: string) {
+    this.hasAdded = added !== '';
+    this.bare = utf8(`${name} `);
+    this.opened = utf8(`${name}{${added}} `);
+    this.open = utf8(`${name}{`);
+    this.close = utf8(added === '' ? '} ' : `,${added}} `);
+  }
+
+  write(out: ByteWriter, own: Uint8Array): void {
+    if (own.length === 0) out.raw(this.hasAdded ? this.opened : this.bare);
+    else {
+      out.raw(this.open);
+      out.raw(own);
+      out.raw(this.close);
+    }
+  }
+}
+
+/** `value[ timestamp]\n`. */
+function writeValue(out: ByteWriter, value: number, ts: string): void {
+  if (value === Number.POSITIVE_INFINITY) out.ascii('+Inf');
+  else if (value === Number.NEGATIVE_INFINITY) out.ascii('-Inf');
+  else out.number(value);
+  if (ts !== '') out.ascii(ts);
+  out.reserve(1);
+  out.ascii('\n');
+}
+
+async function writeNumbers(out: ByteWriter, name: string, metric: ColumnMetric, added: string, times: Timestamps, slicer: Slicer): Promise<void> {
   const values = (metric.values as { values: Float64Array }).values;
   const entries = metric.entries;
-  const open = `${name}{`;
-  let out = '';
+  const line = new LineShape(name, added);
   for (let i = 0; i < metric.count; i++) {
-    if ((i & 63) === 63 && slicer.due()) {
-      sink.write(out);
-      out = '';
-      await slicer.pause();
-    }
-    const entry = entries[i];
-    const own = entry.prom ?? (entry.prom = labelPairs(entry.attributes()));
-    const labels = join(own, added);
-    const ts = typeof times === 'string' ? times : times(i);
-    out += `${labels === '' ? name : `${open}${labels}}`} ${valueString(values[i])}${ts}\n`;
+    if ((i & 63) === 63 && slicer.due()) await slicer.pause();
+    line.write(out, promLabels(entries[i]));
+    writeValue(out, values[i], typeof times === 'string' ? times : times(i));
   }
-  sink.write(out);
 }
 
 async function writeHistograms(
-  sink: TextSink,
+  out: ByteWriter,
   name: string,
   metric: ColumnMetric,
   additional: Record<string, unknown> | undefined,
@@ -181,39 +216,40 @@ async function writeHistograms(
   const added = labelPairs(additional);
   // Bucket labels: the added labels with `le` assigned last (Object.assign keeps an existing `le` in place).
   // With Infinity among the bounds, the bucket above it is not written.
-  const le: string[] = [];
+  const le: Uint8Array[] = [];
+  const commaLe: Uint8Array[] = [];
   let infinite = false;
   for (let b = 0; b < h.stride; b++) {
     const bound = h.boundaries[b];
     if (bound === undefined && infinite) break;
     if (bound === Number.POSITIVE_INFINITY) infinite = true;
-    le.push(labelPairs(Object.assign({}, additional, { le: bound === undefined || bound === Number.POSITIVE_INFINITY ? '+Inf' : String(bound) })));
+    const pairs = labelPairs(Object.assign({}, additional, { le: bound === undefined || bound === Number.POSITIVE_INFINITY ? '+Inf' : String(bound) }));
+    le.push(utf8(`${pairs}} `));
+    commaLe.push(utf8(`,${pairs}} `));
   }
   const entries = metric.entries;
-  const countOpen = `${name}_count`;
-  const sumOpen = `${name}_sum`;
-  const bucketOpen = `${name}_bucket{`;
-  let out = '';
+  const count = new LineShape(`${name}_count`, added);
+  const sum = new LineShape(`${name}_sum`, added);
+  const bucketOpen = utf8(`${name}_bucket{`);
   for (let i = 0; i < metric.count; i++) {
-    if ((i & 7) === 7 && slicer.due()) {
-      sink.write(out);
-      out = '';
-      await slicer.pause();
-    }
-    const entry = entries[i];
-    const own = entry.prom ?? (entry.prom = labelPairs(entry.attributes()));
-    const labels = join(own, added);
-    const braces = labels === '' ? '' : `{${labels}}`;
+    if ((i & 7) === 7 && slicer.due()) await slicer.pause();
+    const own = promLabels(entries[i]);
     const ts = typeof times === 'string' ? times : times(i);
-    out += `${countOpen}${braces} ${valueString(h.count[i])}${ts}\n`;
-    if (h.sum !== null) out += `${sumOpen}${braces} ${valueString(h.sum[i])}${ts}\n`;
+    count.write(out, own);
+    writeValue(out, h.count[i], ts);
+    if (h.sum !== null) {
+      sum.write(out, own);
+      writeValue(out, h.sum[i], ts);
+    }
     const base = i * h.stride;
-    const prefix = own === '' ? bucketOpen : `${bucketOpen}${own},`;
+    const labels = own.length === 0 ? le : commaLe;
     let cumulative = 0;
     for (let b = 0; b < le.length; b++) {
       cumulative += h.counts[base + b];
-      out += `${prefix}${le[b]}} ${valueString(cumulative)}${ts}\n`;
+      out.raw(bucketOpen);
+      if (own.length > 0) out.raw(own);
+      out.raw(labels[b]);
+      writeValue(out, cumulative, ts);
     }
   }
-  sink.write(out);
 }

@@ -1,0 +1,145 @@
+// Output bytes in chunks: the text formats (Prometheus, OpenMetrics, OTLP/JSON)
+// and protobuf are written straight into Uint8Array chunks, from label and
+// attribute bytes encoded once per series, so a 10 MB body costs no string
+// building, flattening or re-encoding. A chunk is sealed when full; the output
+// is the chunks in order (HTTP writes them as they are; OTLP concatenates).
+//
+//   [ chunk 0 ........ sealed ][ chunk 1 .... pos→      ]
+//   parts: chunk 0, (length slots of protobuf/outer), chunk 1 ...
+const CHUNK_BYTES = 64 * 1024;
+const encoder = new TextEncoder();
+
+export class ByteWriter {
+  protected _buf: Uint8Array;
+  pos = 0;
+  /** Start of the part of `_buf` not yet sealed into `_parts`. */
+  protected _segment = 0;
+  /** Bytes in sealed parts. */
+  protected _sealed = 0;
+  protected readonly _parts: (Uint8Array | null)[] = [];
+  /** While above 0, the bytes written since must stay in one chunk (protobuf messages being written). */
+  protected _depth = 0;
+  private readonly _chunk: number;
+
+  constructor(chunkBytes = CHUNK_BYTES) {
+    this._chunk = chunkBytes;
+    this._buf = new Uint8Array(chunkBytes);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this._sealed + this.pos - this._segment;
+  }
+
+  /** Makes `n` contiguous bytes available at `pos`. */
+  reserve(n: number): void {
+    if (this.pos + n <= this._buf.length) return;
+    if (this._depth > 0) {
+      // Inside a message whose length is written later: grow this chunk (indices stay valid;
+      // sealed parts are views of the old one).
+      const grown = new Uint8Array(Math.max(this._buf.length * 2, this.pos + n));
+      grown.set(this._buf.subarray(0, this.pos));
+      this._replaced(grown);
+      return;
+    }
+    this._seal();
+    this._replaced(new Uint8Array(Math.max(this._chunk, n)));
+    this.pos = 0;
+    this._segment = 0;
+  }
+
+  /** Bytes as they are. */
+  raw(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.reserve(n);
+    // TypedArray#set beats a byte loop from 8 bytes up (12 ns vs 18–160 ns, Node 20).
+    this._buf.set(bytes, this.pos);
+    this.pos += n;
+  }
+
+  /** One byte (an ASCII character code). */
+  byte(code: number): void {
+    if (this.pos >= this._buf.length) this.reserve(1);
+    this._buf[this.pos++] = code;
+  }
+
+  /** A string of ASCII characters (numbers, names already sanitised). */
+  ascii(text: string): void {
+    const n = text.length;
+    this.reserve(n);
+    const buf = this._buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = text.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Any string, UTF-8 (lone surrogates as U+FFFD, as Buffer and TextEncoder do). */
+  utf8(text: string): void {
+    this.reserve(text.length * 3);
+    this.pos += encoder.encodeInto(text, this._buf.subarray(this.pos)).written;
+  }
+
+  /** A non-negative integer below 2^53 in decimal. */
+  uint(value: number): void {
+    if (value < 10) {
+      this.byte(48 + value);
+      return;
+    }
+    let digits = 1;
+    for (let t = value; t >= 10; t = Math.floor(t / 10)) digits++;
+    this.reserve(digits);
+    const buf = this._buf;
+    let p = this.pos + digits;
+    this.pos = p;
+    let v = value;
+    while (v >= 10) {
+      const q = Math.floor(v / 10);
+      buf[--p] = 48 + (v - q * 10);
+      v = q;
+    }
+    buf[p - 1] = 48 + v;
+  }
+
+  /** A number as JavaScript prints it (`${value}`): integers digit by digit, the rest through String(). */
+  number(value: number): void {
+    if (value >= 0 && value < 9007199254740992 && Math.floor(value) === value && !Object.is(value, -0)) this.uint(value);
+    else this.ascii(String(value));
+  }
+
+  /** The chunks, in order (empty ones left out). */
+  parts(): Uint8Array[] {
+    this._seal();
+    return this._parts.filter((p): p is Uint8Array => p !== null && p.length > 0);
+  }
+
+  /** Everything in one array. */
+  finish(): Uint8Array {
+    const parts = this.parts();
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  protected _seal(): void {
+    if (this.pos > this._segment) {
+      this._parts.push(this._buf.subarray(this._segment, this.pos));
+      this._sealed += this.pos - this._segment;
+      this._segment = this.pos;
+    }
+  }
+
+  /** Subclasses that keep views of the buffer refresh them here. */
+  protected _replaced(buf: Uint8Array): void {
+    this._buf = buf;
+  }
+}
+
+/** UTF-8 bytes of a string (labels and attributes, encoded once per series). */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
