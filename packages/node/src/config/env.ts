@@ -44,6 +44,7 @@ export const ENV_VARIABLES = [
   'FASTMETER_SELF_METRICS',
   'FASTMETER_PROMETHEUS_SERVER',
   'FASTMETER_PROCESSORS',
+  'FASTMETER_PROMETHEUS_FAST',
 ] as const;
 
 /** A set variable's trimmed value; unset and empty are both "not set" (spec: empty means unset). */
@@ -188,6 +189,7 @@ function readersFromEnv(env: Env, reporter: Reporter): ReaderConfig[] {
         withoutScopeInfo: false,
         withoutTargetInfo: false,
         server: readBoolean(env, 'FASTMETER_PROMETHEUS_SERVER', reporter, true),
+        fast: readBoolean(env, 'FASTMETER_PROMETHEUS_FAST', reporter, false),
         cardinalityLimits: undefined,
       });
     }

@@ -81,8 +81,9 @@ export function configFromFile(path: string, env: Env, reporter: Reporter): Node
     w.unsupported('meter_provider.exemplar_filter', 'not supported (fastmeter records no exemplars)');
   }
   const fastmeter = w.object(root.fastmeter, 'fastmeter') ?? {};
-  w.rest(fastmeter, 'fastmeter', ['runtime_metrics', 'self_metrics', 'prometheus_server', 'ring', 'dashboard', 'processors']);
+  w.rest(fastmeter, 'fastmeter', ['runtime_metrics', 'self_metrics', 'prometheus_server', 'prometheus_fast', 'ring', 'dashboard', 'processors']);
   const prometheusServer = w.boolean(fastmeter.prometheus_server, 'fastmeter.prometheus_server', true);
+  const prometheusFast = w.boolean(fastmeter.prometheus_fast, 'fastmeter.prometheus_fast', false);
   const { attributes, schemaUrl } = resourceFromFile(root.resource, w);
   return {
     disabled: w.boolean(root.disabled, 'disabled', false),
@@ -91,7 +92,7 @@ export function configFromFile(path: string, env: Env, reporter: Reporter): Node
     readers: w
       .list(mp?.readers, 'meter_provider.readers')
       .flatMap((r, i) => readerFromFile(r, `meter_provider.readers[${i}]`, w) ?? [])
-      .map(r => (r.kind === 'prometheus' ? { ...r, server: prometheusServer } : r)),
+      .map(r => (r.kind === 'prometheus' ? { ...r, server: prometheusServer, fast: prometheusFast } : r)),
     views: w.list(mp?.views, 'meter_provider.views').flatMap((v, i) => viewFromFile(v, `meter_provider.views[${i}]`, w) ?? []),
     attributeValueLengthLimit: w.integer(limits.attribute_value_length_limit, 'attribute_limits.attribute_value_length_limit', undefined, 0),
     attributeCountLimit: w.integer(limits.attribute_count_limit, 'attribute_limits.attribute_count_limit', 128, 0),
@@ -300,6 +301,7 @@ function readerFromFile(value: unknown, path: string, w: Walk): ReaderConfig | u
       withoutScopeInfo: w.boolean(prom.without_scope_info, `${ep}.without_scope_info`, false),
       withoutTargetInfo: w.boolean(prom.without_target_info, `${ep}.without_target_info`, false),
       server: true,
+      fast: false,
       cardinalityLimits: cardinalityLimits(obj.cardinality_limits, `${p}.cardinality_limits`, w),
     };
   }

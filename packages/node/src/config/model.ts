@@ -58,6 +58,12 @@ export interface PrometheusReaderConfig {
    * on its own port through `running().prometheus.getMetricsRequestHandler`.
    */
   server: boolean;
+  /**
+   * true: `@fastmeter/exporters`' FastPrometheusExporter (same options, HTTP
+   * behaviour and exposition bytes, faster scrapes in event-loop-friendly
+   * slices) instead of `@opentelemetry/exporter-prometheus`.
+   */
+  fast: boolean;
   cardinalityLimits: CardinalityLimits | undefined;
 }
 

@@ -2,8 +2,9 @@
 // OpenTelemetry packages: exporter-metrics-otlp-proto (http/protobuf, the
 // specification's default), exporter-metrics-otlp-http (http/json),
 // exporter-metrics-otlp-grpc (grpc, only when the application installed it),
-// exporter-prometheus, and sdk-metrics' ConsoleMetricExporter. Each package is
-// loaded only when a reader needs it.
+// exporter-prometheus (or, when configured, @fastmeter/exporters'
+// FastPrometheusExporter: same options and exposition), and sdk-metrics'
+// ConsoleMetricExporter. Each package is loaded only when a reader needs it.
 import { AggregationTemporality, AggregationType, InstrumentType, type IMetricReader } from '@fastmeter/sdk';
 import type { CardinalityLimits, ConsoleExporterConfig, OtlpExporterConfig, ReaderConfig, Temporality } from '../config/model.js';
 import { log } from '../config/report.js';
@@ -85,6 +86,25 @@ function applyCardinalityLimits(reader: IMetricReader, limits: CardinalityLimits
   (reader as { selectCardinalityLimit: (t: InstrumentType) => number }).selectCardinalityLimit = type => limits[LIMIT_KEY[type]] ?? fallback;
 }
 
+const FAST_EXPORTERS = '@fastmeter/exporters';
+
+/**
+ * PrometheusExporter, or FastPrometheusExporter with FASTMETER_PROMETHEUS_FAST
+ * / fastmeter.prometheus_fast (the standard one, after an error message, when
+ * @fastmeter/exporters is not installed: metrics are still served).
+ */
+function prometheusExporterClass(fast: boolean): Ctor<IMetricReader> {
+  if (fast) {
+    if (isInstalled(FAST_EXPORTERS)) return load<{ FastPrometheusExporter: Ctor<IMetricReader> }>(FAST_EXPORTERS).FastPrometheusExporter;
+    log(
+      'error',
+      `the fast Prometheus exporter needs ${FAST_EXPORTERS}, which is not installed: run \`npm install ${FAST_EXPORTERS}\`. ` +
+        'Serving with @opentelemetry/exporter-prometheus instead.',
+    );
+  }
+  return load<{ PrometheusExporter: Ctor<IMetricReader> }>('@opentelemetry/exporter-prometheus').PrometheusExporter;
+}
+
 /** Wraps a push exporter (e.g. @fastmeter/processors' circuit breaker); `name` is `otlp` or `console`. */
 export type WrapExporter = (exporter: unknown, name: string) => unknown;
 
@@ -93,7 +113,7 @@ export function buildReader(config: ReaderConfig, wrap: WrapExporter = exporter 
   try {
     let reader: IMetricReader;
     if (config.kind === 'prometheus') {
-      const { PrometheusExporter } = load<{ PrometheusExporter: Ctor<IMetricReader> }>('@opentelemetry/exporter-prometheus');
+      const PrometheusExporter = prometheusExporterClass(config.fast);
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/metrics`;
       reader = new PrometheusExporter(
         {
