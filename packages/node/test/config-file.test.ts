@@ -99,7 +99,16 @@ meter_provider:
         },
         cardinalityLimits: { default: 100, histogram: 10 },
       },
-      { kind: 'prometheus', host: '127.0.0.1', port: 9999, withoutScopeInfo: true, withoutTargetInfo: false, server: true, fast: false, cardinalityLimits: undefined },
+      {
+        kind: 'prometheus',
+        host: '127.0.0.1',
+        port: 9999,
+        withoutScopeInfo: true,
+        withoutTargetInfo: false,
+        server: true,
+        fast: false,
+        cardinalityLimits: undefined,
+      },
     ]);
   });
 

@@ -69,7 +69,16 @@ describe('OTEL_* environment variables', () => {
   it('prometheus, console and none; unknown names are reported and skipped; the timeout is clamped to the interval', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     expect(fromEnv({ OTEL_METRICS_EXPORTER: 'prometheus' }).config.readers).toEqual([
-      { kind: 'prometheus', host: 'localhost', port: 9464, withoutScopeInfo: false, withoutTargetInfo: false, server: true, fast: false, cardinalityLimits: undefined },
+      {
+        kind: 'prometheus',
+        host: 'localhost',
+        port: 9464,
+        withoutScopeInfo: false,
+        withoutTargetInfo: false,
+        server: true,
+        fast: false,
+        cardinalityLimits: undefined,
+      },
     ]);
     expect(fromEnv({ OTEL_METRICS_EXPORTER: ' console , prometheus,console', OTEL_METRIC_EXPORT_INTERVAL: '1000' }).config.readers.map(r => r.kind)).toEqual([
       'periodic',
