@@ -126,20 +126,6 @@ export class ProtobufWriter extends ByteWriter {
     this.fixed64(value >>> 0, (value / 0x100000000) >>> 0);
   }
 
-  /** `count` counts from `values[from]` as consecutive fixed64s (a packed field's content). */
-  fixed64Numbers(values: Float64Array, from: number, count: number): void {
-    this.reserve(count * 8);
-    const view = this._view;
-    let p = this.pos;
-    for (let i = from; i < from + count; i++) {
-      const value = values[i];
-      view.setUint32(p, value >>> 0, true);
-      view.setUint32(p + 4, (value / 0x100000000) >>> 0, true);
-      p += 8;
-    }
-    this.pos = p;
-  }
-
   sfixed64(value: number): void {
     const [low, high] = split64(value);
     this.fixed64(low, high);
@@ -198,6 +184,70 @@ export class ProtobufWriter extends ByteWriter {
     }
     buf.set(attributes, this.pos);
     this.pos += attributes.length;
+  }
+
+  /**
+   * A HistogramDataPoint as field 1 of Histogram, in one go (its length is
+   * known up front: no shift of the content for a 2-byte length): `times`
+   * (18 bytes, tags included), count, sum when the stream has one, the packed
+   * bucket counts `counts[from .. from + stride)`, `bounds` (explicit_bounds,
+   * pre-encoded), `attributes` (pre-encoded), min and max when `minMax`.
+   */
+  histogramPoint(
+    times: Uint8Array,
+    count: number,
+    sum: Float64Array | null,
+    i: number,
+    counts: Float64Array,
+    from: number,
+    stride: number,
+    bounds: Uint8Array,
+    attributes: Uint8Array,
+    min: Float64Array | null,
+    max: Float64Array | null,
+  ): void {
+    const countsLength = stride * 8;
+    const minMax = min !== null && count > 0;
+    const length =
+      times.length + 9 + (sum !== null ? 9 : 0) + 1 + varintSize(countsLength) + countsLength + bounds.length + attributes.length + (minMax ? 18 : 0);
+    this.reserve(length + 6);
+    const buf = this._buf;
+    const view = this._view;
+    let p = this.pos;
+    buf[p++] = 0x0a; // data_points: field 1, length-delimited
+    p = writeVarintAt(buf, p, length);
+    buf.set(times, p);
+    p += times.length;
+    buf[p] = 0x21; // count: field 4, fixed64
+    view.setUint32(p + 1, count >>> 0, true);
+    view.setUint32(p + 5, count < 0x100000000 ? 0 : (count / 0x100000000) >>> 0, true);
+    p += 9;
+    if (sum !== null) {
+      buf[p] = 0x29; // sum: field 5, double
+      view.setFloat64(p + 1, sum[i], true);
+      p += 9;
+    }
+    buf[p++] = 0x32; // bucket_counts: field 6, packed fixed64
+    p = writeVarintAt(buf, p, countsLength);
+    // One tight loop; counts are mostly below 2^32 (high word 0).
+    for (let b = from; b < from + stride; b++) {
+      const value = counts[b];
+      view.setUint32(p, value >>> 0, true);
+      view.setUint32(p + 4, value < 0x100000000 ? 0 : (value / 0x100000000) >>> 0, true);
+      p += 8;
+    }
+    buf.set(bounds, p);
+    p += bounds.length;
+    buf.set(attributes, p);
+    p += attributes.length;
+    if (minMax) {
+      buf[p] = 0x59; // min: field 11, double
+      view.setFloat64(p + 1, min[i], true);
+      buf[p + 9] = 0x61; // max: field 12, double
+      view.setFloat64(p + 10, (max as Float64Array)[i], true);
+      p += 18;
+    }
+    this.pos = p;
   }
 }
 

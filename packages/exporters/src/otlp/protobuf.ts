@@ -114,39 +114,21 @@ async function writePoints(w: ProtobufWriter, metric: ColumnMetric, slicer: Slic
     }
     return;
   }
-  const bounds = type === DataPointType.HISTOGRAM ? explicitBounds((metric.values as HistogramColumns).boundaries) : undefined;
+  if (type === DataPointType.HISTOGRAM) {
+    const h = metric.values as HistogramColumns;
+    const bounds = explicitBounds(h.boundaries);
+    for (let i = 0; i < metric.count; i++) {
+      if ((i & 15) === 15 && slicer.due()) await slicer.pause();
+      w.histogramPoint(times.bytes(i), h.count[i], h.sum, i, h.counts, i * h.stride, h.stride, bounds, attributesOf(metric.entries[i], field), h.min, h.max);
+    }
+    return;
+  }
   for (let i = 0; i < metric.count; i++) {
     if ((i & 7) === 7 && slicer.due()) await slicer.pause();
     w.tag(1, 2);
     const start = w.begin();
-    const attributes = attributesOf(metric.entries[i], field);
-    if (bounds !== undefined) writeHistogramPoint(w, metric.values as HistogramColumns, i, times, attributes, bounds);
-    else writeExponentialPoint(w, (metric.values as ExponentialColumns).values[i], i, times, attributes);
+    writeExponentialPoint(w, (metric.values as ExponentialColumns).values[i], i, times, attributesOf(metric.entries[i], field));
     w.end(start);
-  }
-}
-
-function writeHistogramPoint(w: ProtobufWriter, h: HistogramColumns, i: number, times: TimeCache, attributes: Uint8Array, bounds: Uint8Array): void {
-  w.raw(times.bytes(i));
-  const count = h.count[i];
-  w.tag(4, 1);
-  w.fixed64Number(count);
-  if (h.sum !== null) {
-    w.tag(5, 1);
-    w.double(h.sum[i]);
-  }
-  const base = i * h.stride;
-  w.tag(6, 2);
-  const counts = w.begin();
-  w.fixed64Numbers(h.counts, base, h.stride);
-  w.end(counts);
-  w.raw(bounds);
-  w.raw(attributes);
-  if (h.min !== null && count > 0) {
-    w.tag(11, 1);
-    w.double(h.min[i]);
-    w.tag(12, 1);
-    w.double((h.max as Float64Array)[i]);
   }
 }
 
