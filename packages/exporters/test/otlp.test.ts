@@ -9,11 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { AggregationTemporality, InMemoryMetricExporter, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { FastMeterProvider } from '@fastmeter/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AggregationTemporalityPreference, FastOTLPMetricExporter, FastPeriodicExportingMetricReader } from '../src/otlp.js';
+import { Slicer, columnsOf } from '../src/internal.js';
 import { decodeProtobuf } from './helpers/schema.js';
 
 interface Received {
@@ -124,6 +126,39 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     }
   });
 }
+
+class DeltaReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA, cardinalitySelector: () => 20_000 });
+  }
+  async onForceFlush(): Promise<void> {}
+  async onShutdown(): Promise<void> {}
+}
+
+describe('the size hint (each body is written into a buffer the size of the previous one)', () => {
+  for (const protocol of ['http/protobuf', 'http/json'] as const) {
+    it(`writes the standard serialiser's bytes whether the body is larger, smaller or the same (${protocol})`, async () => {
+      const reader = new DeltaReader();
+      const provider = new FastMeterProvider({ readers: [reader] });
+      const counter = provider.getMeter('hint').createCounter('hits');
+      const exporter = new FastOTLPMetricExporter({ protocol, url: receiver.url });
+      const serializer = protocol === 'http/json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
+      const sizes: number[] = [];
+      for (const series of [3000, 10, 3000, 3000, 12_000]) {
+        for (let i = 0; i < series; i++) counter.add(1, { i, route: `/r/${i % 7}` });
+        const { resourceMetrics } = await reader.collect();
+        expect(resourceMetrics.scopeMetrics[0].metrics[0].dataPoints).toHaveLength(series);
+        // A 1 ms budget: the final copy of a chunked body is sliced too.
+        const ours = await exporter.encode(columnsOf(resourceMetrics), new Slicer(1));
+        expect(Buffer.from(ours).equals(Buffer.from(serializer.serializeRequest(resourceMetrics) as Uint8Array))).toBe(true);
+        sizes.push(ours.length);
+      }
+      expect(sizes[1]).toBeLessThan(sizes[0] / 10);
+      expect(sizes[4]).toBeGreaterThan(sizes[3] * 3);
+      await provider.shutdown();
+    });
+  }
+});
 
 describe('transport (the standard OTLP/HTTP delegate)', () => {
   it('retries a 503 and gzips when asked', async () => {

@@ -105,6 +105,7 @@ export class FastOTLPMetricExporter {
   private readonly _temporality: (type: InstrumentType) => AggregationTemporality;
   private readonly _aggregation: (type: InstrumentType) => AggregationOption;
   private readonly _budget: number;
+  private _sizeHint = 0;
 
   constructor(config: FastOTLPMetricExporterOptions = {}) {
     this.protocol = protocolOption(config.protocol);
@@ -133,13 +134,17 @@ export class FastOTLPMetricExporter {
   async exportColumns(collection: ColumnCollection, slicer: Slicer): Promise<ExportResult> {
     let points = 0;
     for (const scope of collection.scopes) for (const metric of scope.metrics) points += metric.count;
-    const body = this.protocol === 'http/json' ? await encodeJson(collection, slicer) : await encodeProtobuf(collection, slicer);
+    const body = await this.encode(collection, slicer);
     return new Promise(resolve => this._delegate.export({ body, points }, resolve));
   }
 
   /** The request body this exporter would send for `collection` (tests, debugging). */
-  encode(collection: ColumnCollection, slicer = new Slicer(this._budget)): Promise<Uint8Array> {
-    return this.protocol === 'http/json' ? encodeJson(collection, slicer) : encodeProtobuf(collection, slicer);
+  async encode(collection: ColumnCollection, slicer = new Slicer(this._budget)): Promise<Uint8Array> {
+    const hint = this._sizeHint;
+    const body = this.protocol === 'http/json' ? await encodeJson(collection, slicer, hint) : await encodeProtobuf(collection, slicer, hint);
+    // Periodic exports are about the same size: the next body is written into one buffer this big.
+    this._sizeHint = Math.min(MAX_SIZE_HINT, Math.ceil(body.length * 1.0625) + 4096);
+    return body;
   }
 
   get sliceBudgetMillis(): number {
@@ -164,6 +169,9 @@ export class FastOTLPMetricExporter {
 }
 
 const DEFAULT_AGGREGATION: AggregationOption = Object.freeze({ type: AggregationType.DEFAULT });
+
+/** The largest buffer allocated up front for a body (a larger body continues in chunks). */
+const MAX_SIZE_HINT = 256 * 1024 * 1024;
 
 function protocolOption(value: unknown): OtlpProtocol {
   const chosen = value ?? process.env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL?.trim() ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();

@@ -12,8 +12,9 @@ import type { SeriesEntry } from '../common/series.js';
 import type { Slicer } from '../common/slicer.js';
 import { ByteWriter, utf8 } from '../common/byte-writer.js';
 
-export async function encodeJson(collection: ColumnCollection, slicer: Slicer): Promise<Uint8Array> {
-  const sink = new ByteWriter(256 * 1024);
+/** `sizeHint`: the bytes expected (the previous body's): a body that fits is returned without a copy. */
+export async function encodeJson(collection: ColumnCollection, slicer: Slicer, sizeHint = 0): Promise<Uint8Array> {
+  const sink = new ByteWriter(256 * 1024, sizeHint);
   const resource = collection.resource;
   const schemaUrl = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
   sink.utf8(`{"resourceMetrics":[{"resource":{${attributesMember(resource.attributes)},"droppedAttributesCount":0${schemaUrl}}${schemaUrl},"scopeMetrics":[`);
@@ -27,7 +28,7 @@ export async function encodeJson(collection: ColumnCollection, slicer: Slicer): 
     sink.utf8(`]${scope.schemaUrl !== undefined ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : ''}}`);
   }
   sink.ascii(']}]}');
-  return sink.finish();
+  return sink.finishSliced(slicer);
 }
 
 function scopeJson(scope: InstrumentationScope & { attributes?: object; droppedAttributesCount?: number }): string {
@@ -101,10 +102,7 @@ function writeTimes(out: ByteWriter, times: TimeStrings, i: number): void {
 function histogramFields(out: ByteWriter, h: HistogramColumns, i: number, bounds: Uint8Array): void {
   const base = i * h.stride;
   out.ascii(',"bucketCounts":[');
-  for (let b = 0; b < h.stride; b++) {
-    if (b > 0) out.byte(44); // ,
-    number(out, h.counts[base + b]);
-  }
+  out.jsonNumbers(h.counts, base, h.stride);
   out.raw(bounds);
   number(out, h.count[i]);
   if (h.sum !== null) {

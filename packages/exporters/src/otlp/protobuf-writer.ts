@@ -23,8 +23,8 @@ export interface Outer {
 export class ProtobufWriter extends ByteWriter {
   private _view: DataView;
 
-  constructor(chunkBytes?: number) {
-    super(chunkBytes);
+  constructor(chunkBytes?: number, firstChunkBytes?: number) {
+    super(chunkBytes, firstChunkBytes);
     this._view = new DataView(this._buf.buffer, this._buf.byteOffset);
   }
 

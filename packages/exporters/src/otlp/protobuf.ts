@@ -11,8 +11,9 @@ import type { SeriesEntry } from '../common/series.js';
 import type { Slicer } from '../common/slicer.js';
 import { ProtobufWriter } from './protobuf-writer.js';
 
-export async function encodeProtobuf(collection: ColumnCollection, slicer: Slicer): Promise<Uint8Array> {
-  const w = new ProtobufWriter();
+/** `sizeHint`: the bytes expected (the previous body's): the content fills one buffer instead of 64 KB chunks. */
+export async function encodeProtobuf(collection: ColumnCollection, slicer: Slicer, sizeHint = 0): Promise<Uint8Array> {
+  const w = new ProtobufWriter(undefined, sizeHint);
   w.tag(1, 2); // ExportMetricsServiceRequest.resource_metrics
   const resourceMetrics = w.beginOuter();
   writeResource(w, collection.resource);
@@ -35,7 +36,7 @@ export async function encodeProtobuf(collection: ColumnCollection, slicer: Slice
     w.string(collection.resource.schemaUrl);
   }
   w.endOuter(resourceMetrics);
-  return w.finish();
+  return w.finishSliced(slicer);
 }
 
 function writeResource(w: ProtobufWriter, resource: Resource): void {
