@@ -160,6 +160,34 @@ describe('the size hint (each body is written into a buffer the size of the prev
   }
 });
 
+/** collectColumns (protected) read directly: the fast path's columns, as FastPeriodicExportingMetricReader encodes them. */
+class ColumnReader extends FastPeriodicExportingMetricReader {
+  columns(): ReturnType<FastPeriodicExportingMetricReader['collectColumns']> {
+    return this.collectColumns(new Slicer(1));
+  }
+}
+
+describe('series ids reused by other series (JSON attributes are kept per stream by series id)', () => {
+  it("writes the standard serialiser's bytes while delta series are reclaimed and their ids taken by new ones", async () => {
+    const exporter = new FastOTLPMetricExporter({ protocol: 'http/json', url: receiver.url, temporalityPreference: AggregationTemporalityPreference.DELTA });
+    const fast = new ColumnReader({ exporter, exportIntervalMillis: 60_000, cardinalityLimits: { default: 20_000 } });
+    const standard = new DeltaReader();
+    const provider = new FastMeterProvider({ readers: [fast, standard] });
+    const histogram = provider.getMeter('reuse').createHistogram('latency');
+    // Each round records other series (some longer), so ids freed by the last round's are reused
+    // with other attributes, and the stored bytes outgrow their buffer.
+    for (const [round, series] of [1500, 3000, 200, 4000, 4000].entries()) {
+      for (let i = 0; i < series; i++) histogram.record(i % 50, { round, i, pad: 'x'.repeat((i * 7 + round) % 40) });
+      vi.setSystemTime(Date.now() + 1000);
+      const ours = await exporter.encode(await fast.columns(), new Slicer(1));
+      const { resourceMetrics } = await standard.collect();
+      expect(resourceMetrics.scopeMetrics[0].metrics[0].dataPoints).toHaveLength(series);
+      expect(Buffer.from(ours).toString()).toBe(Buffer.from(JsonMetricsSerializer.serializeRequest(resourceMetrics) as Uint8Array).toString());
+    }
+    await provider.shutdown();
+  });
+});
+
 describe('transport (the standard OTLP/HTTP delegate)', () => {
   it('retries a 503 and gzips when asked', async () => {
     receiver.failures.push(503);
