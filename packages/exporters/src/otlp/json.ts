@@ -68,13 +68,18 @@ async function writeMetric(out: ByteWriter, metric: ColumnMetric, slicer: Slicer
   const bounds =
     type === DataPointType.HISTOGRAM ? utf8(`],"explicitBounds":${JSON.stringify((metric.values as HistogramColumns).boundaries)},"count":`) : undefined;
   const sids = metric.snapshot?.sids;
-  const arena = metric.stream !== undefined && sids !== undefined ? arenaOf(metric.stream) : undefined;
+  // What follows the attributes in every point of this type, stored with them.
+  const after = type === DataPointType.HISTOGRAM ? ',"bucketCounts":[' : '';
+  const arena = metric.stream !== undefined && sids !== undefined ? arenaOf(metric.stream, after) : undefined;
   for (let i = 0; i < metric.count; i++) {
     if ((i & every) === every && slicer.due()) await slicer.pause();
     if (i > 0) out.byte(44); // ,
-    out.byte(123); // {
     if (arena !== undefined) arena.write(out, (sids as Int32Array)[i], metric.entries[i]);
-    else out.raw(entryJson(metric.entries[i]));
+    else {
+      out.byte(123); // {
+      out.raw(entryJson(metric.entries[i]));
+      out.ascii(after);
+    }
     if (type === DataPointType.SUM || type === DataPointType.GAUGE) {
       writeTimes(out, times, i);
       if (valueKey === undefined) out.ascii('"}');
@@ -102,9 +107,9 @@ function writeTimes(out: ByteWriter, times: TimeStrings, i: number): void {
   out.raw(times.bytes(i));
 }
 
+/** From the first bucket count on (`,"bucketCounts":[` is written with the attributes). */
 function histogramFields(out: ByteWriter, h: HistogramColumns, i: number, bounds: Uint8Array): void {
   const base = i * h.stride;
-  out.ascii(',"bucketCounts":[');
   out.jsonNumbers(h.counts, base, h.stride);
   out.raw(bounds);
   number(out, h.count[i]);
@@ -149,14 +154,15 @@ function entryJson(entry: SeriesEntry): Uint8Array {
 
 const arenas = new WeakMap<SeamStream, AttributeArena>();
 
-function arenaOf(stream: SeamStream): AttributeArena {
+function arenaOf(stream: SeamStream, after: string): AttributeArena {
   let arena = arenas.get(stream);
-  if (arena === undefined) arenas.set(stream, (arena = new AttributeArena()));
+  if (arena === undefined) arenas.set(stream, (arena = new AttributeArena(after)));
   return arena;
 }
 
 /**
- * A stream's `"attributes":[...]` members in one buffer, by series id. Points
+ * A stream's points up to their values (`{"attributes":[...]` and, for histograms,
+ * `,"bucketCounts":[`) in one buffer, by series id. Points
  * come in series order, so their bytes are read one after the other, not from
  * one small array per series scattered over the heap (20,000 series: the cache
  * misses cost more than the copy). A series id reused by another series is
@@ -170,13 +176,16 @@ class AttributeArena {
   private _used = 0;
   private _live = 0;
 
+  /** `after`: what follows the attributes in every point of the stream (its type's next member). */
+  constructor(private readonly _after: string) {}
+
   write(out: ByteWriter, sid: number, entry: SeriesEntry): void {
     if (this._owner[sid] !== entry) this._add(sid, entry);
     out.raw(this._bytes.subarray(this._start[sid], this._end[sid]));
   }
 
   private _add(sid: number, entry: SeriesEntry): void {
-    const rendered = utf8(attributesMember(entry.attributes()));
+    const rendered = utf8(`{${attributesMember(entry.attributes())}${this._after}`);
     const n = rendered.length;
     if (this._owner[sid] !== undefined) this._live -= this._end[sid] - this._start[sid];
     else if (sid >= this._start.length) {
