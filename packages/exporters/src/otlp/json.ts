@@ -59,11 +59,12 @@ async function writeMetric(out: ByteWriter, metric: ColumnMetric, slicer: Slicer
       open = `"exponentialHistogram":{${t}"dataPoints":[`;
   }
   out.utf8(`{"name":${JSON.stringify(name)},"description":${JSON.stringify(description)},"unit":${JSON.stringify(unit)},${open}`);
-  const times = new TimeStrings(metric);
   const type = metric.dataPointType;
   const every = type === DataPointType.SUM || type === DataPointType.GAUGE ? 63 : 7;
   const valueKey =
     metric.descriptor.valueType === ValueType.INT ? '","asInt":' : metric.descriptor.valueType === ValueType.DOUBLE ? '","asDouble":' : undefined;
+  // What follows the times: the value's key, or the point's end.
+  const times = new TimeStrings(metric, (type === DataPointType.SUM || type === DataPointType.GAUGE ? valueKey : undefined) ?? '"}');
   // The bounds are the stream's own array, exported as is (whatever advice put in it).
   const bounds =
     type === DataPointType.HISTOGRAM ? utf8(`],"explicitBounds":${JSON.stringify((metric.values as HistogramColumns).boundaries)},"count":`) : undefined;
@@ -82,27 +83,23 @@ async function writeMetric(out: ByteWriter, metric: ColumnMetric, slicer: Slicer
     }
     if (type === DataPointType.SUM || type === DataPointType.GAUGE) {
       writeTimes(out, times, i);
-      if (valueKey === undefined) out.ascii('"}');
-      else {
-        out.ascii(valueKey);
+      if (valueKey !== undefined) {
         number(out, (metric.values as NumberColumns).values[i]);
-        out.ascii('}');
+        out.byte(125); // }
       }
     } else if (type === DataPointType.HISTOGRAM) {
       histogramFields(out, metric.values as HistogramColumns, i, bounds as Uint8Array);
       writeTimes(out, times, i);
-      out.ascii('"}');
     } else {
       out.ascii(',');
       out.utf8(exponentialFields((metric.values as ExponentialColumns).values[i]));
       writeTimes(out, times, i);
-      out.ascii('"}');
     }
   }
   out.ascii(']}}');
 }
 
-/** `,"startTimeUnixNano":"…","timeUnixNano":"…` (the closing quote is the caller's). */
+/** `,"startTimeUnixNano":"…","timeUnixNano":"…` and what follows (TimeStrings' `after`). */
 function writeTimes(out: ByteWriter, times: TimeStrings, i: number): void {
   out.raw(times.bytes(i));
 }
@@ -252,23 +249,28 @@ function anyValue(value: unknown): string {
 
 // ---- times ------------------------------------------------------------------------------
 
-/** A metric's `,"startTimeUnixNano":"…","timeUnixNano":"…` bytes, encoded once per distinct start time. */
+/** A metric's `,"startTimeUnixNano":"…","timeUnixNano":"…` bytes and what follows them, encoded once per distinct start time. */
 class TimeStrings {
   private readonly _end: string | null;
   private _startMs = Number.NaN;
   private _bytes: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly _metric: ColumnMetric) {
+  /** `after`: what follows the end time's digits in every point (`"}`, or `","asInt":`). */
+  constructor(
+    private readonly _metric: ColumnMetric,
+    private readonly _after: string,
+  ) {
     this._end = _metric.times.kind === 'ms' ? nanos(endHr(_metric, 0)) : null;
   }
 
   bytes(i: number): Uint8Array {
     const m = this._metric;
-    if (m.times.kind !== 'ms' || this._end === null) return utf8(`,"startTimeUnixNano":"${nanos(startHr(m, i))}","timeUnixNano":"${nanos(endHr(m, i))}`);
+    if (m.times.kind !== 'ms' || this._end === null)
+      return utf8(`,"startTimeUnixNano":"${nanos(startHr(m, i))}","timeUnixNano":"${nanos(endHr(m, i))}${this._after}`);
     const ms = m.times.start[i];
     if (ms !== this._startMs) {
       this._startMs = ms;
-      this._bytes = utf8(`,"startTimeUnixNano":"${nanos(startHr(m, i))}","timeUnixNano":"${this._end}`);
+      this._bytes = utf8(`,"startTimeUnixNano":"${nanos(startHr(m, i))}","timeUnixNano":"${this._end}${this._after}`);
     }
     return this._bytes;
   }
