@@ -72,18 +72,25 @@ class Clock {
   private readonly _cache = new Map<number, { high: number; low: number; time: HrTime }>();
   constructor(private readonly _now: HrTime) {}
 
+  // The two Long timestamps converted last (the OtlpReader returns the same frozen
+  // Long for a repeated timestamp: start and end times alternate point by point).
+  private _ref0: object | undefined;
+  private _time0: HrTime = [0, 0];
+  private _ref1: object | undefined;
+  private _time1: HrTime = [0, 0];
+
   hrTime(value: unknown): HrTime {
+    if (value === this._ref0) return this._time0;
+    if (value === this._ref1) return this._time1;
     if (value === null || value === undefined || value === 0 || value === '0') return this._now;
     if (typeof value === 'object') {
-      const { low, high } = value as { low: number; high: number };
-      if (typeof low !== 'number' || typeof high !== 'number') throw new Rejection('timestamp is not an unsigned integer');
-      if (low === 0 && high === 0) return this._now;
-      const key = (high >>> 0) * 4294967296 + (low >>> 0);
-      const hit = this._cache.get(key);
-      if (hit !== undefined && hit.high === high && hit.low === low) return hit.time;
-      const ns = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
-      const time: HrTime = [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
-      if (this._cache.size < 4096) this._cache.set(key, { high, low, time });
+      const time = this._long(value);
+      if (Object.isFrozen(value)) {
+        this._ref1 = this._ref0;
+        this._time1 = this._time0;
+        this._ref0 = value;
+        this._time0 = time;
+      }
       return time;
     }
     let ns: bigint;
@@ -91,6 +98,20 @@ class Clock {
     else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ns = BigInt(value);
     else throw new Rejection('timestamp is not an unsigned integer');
     return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+  }
+
+  /** A Long (or any {low, high}) timestamp. */
+  private _long(value: object): HrTime {
+    const { low, high } = value as { low: number; high: number };
+    if (typeof low !== 'number' || typeof high !== 'number') throw new Rejection('timestamp is not an unsigned integer');
+    if (low === 0 && high === 0) return this._now;
+    const key = (high >>> 0) * 4294967296 + (low >>> 0);
+    const hit = this._cache.get(key);
+    if (hit !== undefined && hit.high === high && hit.low === low) return hit.time;
+    const ns = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+    const time: HrTime = [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+    if (this._cache.size < 4096) this._cache.set(key, { high, low, time });
+    return time;
   }
 }
 
@@ -152,6 +173,84 @@ export function attributes(list: any[] | undefined, depth = 0): Attributes {
   return out;
 }
 
+/**
+ * One node of AttributeCache's trie: the lists that begin with the same (key,
+ * string value) pairs. Its children are keyed by the next value under the next
+ * key `key` (lists whose next key differs go through `otherKeys`), and the
+ * child taken last is remembered: consecutive points usually share a prefix.
+ */
+class AttributeNode {
+  attributes: Attributes | undefined = undefined;
+  key: string | undefined = undefined;
+  values: Map<string, AttributeNode> | undefined = undefined;
+  lastValue: string | undefined = undefined;
+  lastChild: AttributeNode | undefined = undefined;
+  otherKeys: Map<string, AttributeNode> | undefined = undefined;
+}
+
+/** Trie nodes one request may create (one per distinct list prefix); past it, lists are converted without caching. */
+const MAX_ATTRIBUTE_NODES = 1 << 16;
+const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
+
+/**
+ * KeyValue[] → Attributes, once per distinct list in a request: the series of a
+ * collection recur in every metric, so most lists were seen before. Lists whose
+ * values are all strings (what attributes almost always are) are looked up in a
+ * trie keyed by the keys and values in order (strings from the OtlpReader's cache
+ * are the same JS strings, so the Map lookups hash nothing new); the first sight
+ * builds the object with `attributes()`. A cached object is shared by every
+ * point with that list, so it is frozen: no consumer can alter another point's
+ * attributes. Other lists (int, double, bool, array, kvlist, bytes values) are
+ * converted for each point.
+ */
+export class AttributeCache {
+  private readonly _root = new AttributeNode();
+  private _nodes = 0;
+
+  constructor(private readonly _maxNodes = MAX_ATTRIBUTE_NODES) {}
+
+  get(list: any[] | null | undefined): Attributes {
+    if (list === undefined || list === null || list.length === 0) return EMPTY_ATTRIBUTES;
+    let node = this._root;
+    for (let i = 0; i < list.length; i++) {
+      const kv = list[i];
+      const key = kv?.key;
+      const v = kv?.value;
+      if (typeof key !== 'string' || v === null || typeof v !== 'object') return attributes(list);
+      // The string member of the AnyValue oneof, when set: protobufjs keeps the
+      // default '' on the prototype, so a non-empty string is the own member.
+      const value = v.stringValue;
+      if (typeof value !== 'string' || (value === '' && !Object.hasOwn(v, 'stringValue'))) return attributes(list);
+      let parent = node;
+      if (key !== node.key) {
+        if (node.key === undefined) node.key = key;
+        else {
+          let other = node.otherKeys?.get(key);
+          if (other === undefined) {
+            if (this._nodes >= this._maxNodes) return attributes(list);
+            this._nodes++;
+            other = new AttributeNode();
+            other.key = key;
+            (node.otherKeys ??= new Map()).set(key, other);
+          }
+          parent = other;
+        }
+      }
+      let child = value === parent.lastValue ? parent.lastChild : parent.values?.get(value);
+      if (child === undefined) {
+        if (this._nodes >= this._maxNodes) return attributes(list);
+        this._nodes++;
+        child = new AttributeNode();
+        (parent.values ??= new Map()).set(value, child);
+      }
+      parent.lastValue = value;
+      parent.lastChild = child;
+      node = child;
+    }
+    return (node.attributes ??= Object.freeze(attributes(list)));
+  }
+}
+
 // ---- points -------------------------------------------------------------------------
 
 function temporality(value: unknown): number {
@@ -160,16 +259,14 @@ function temporality(value: unknown): number {
   throw new Rejection(`aggregation temporality ${String(value)} is neither DELTA (1) nor CUMULATIVE (2)`);
 }
 
-function numberValue(p: any, monotonic: boolean): { value: number; int: boolean } {
-  let value: number;
-  let int = false;
-  if (has(p, 'asDouble')) value = finite(p.asDouble, 'as_double');
-  else if (has(p, 'asInt')) {
-    value = int64(p.asInt);
-    int = true;
-  } else throw new Rejection('number data point without a value');
-  if (monotonic && value < 0) throw new Rejection('negative value in a monotonic sum');
-  return { value, int };
+/**
+ * Whether the NumberDataPoint's value is as_double (else as_int, else neither).
+ * protobufjs keeps the default 0 of as_double on the prototype: a value other
+ * than 0 (and not null) is the own member, only 0 needs the own-property test.
+ */
+function isDouble(p: any): boolean {
+  const d = p.asDouble;
+  return d !== 0 ? d !== undefined && d !== null : has(p, 'asDouble');
 }
 
 function optionalDouble(p: any, field: string): number | undefined {
@@ -241,6 +338,7 @@ const METRIC_DATA_FIELDS = ['sum', 'gauge', 'histogram', 'exponentialHistogram',
 export class Converter {
   private readonly _out: Converted = { resourceMetrics: [], accepted: 0, rejected: 0, skipped: 0, reasons: [] };
   private readonly _clock: Clock;
+  private readonly _attributes = new AttributeCache();
 
   constructor(now: HrTime) {
     this._clock = new Clock(now);
@@ -278,7 +376,7 @@ export class Converter {
       scopes.push({ scope: out, metrics });
     }
     if (scopes.length === 0) return;
-    const resource: { attributes: Attributes; schemaUrl?: string } = { attributes: attributes(rm.resource?.attributes) };
+    const resource: { attributes: Attributes; schemaUrl?: string } = { attributes: this._attributes.get(rm.resource?.attributes) };
     if (rm.schemaUrl) resource.schemaUrl = String(rm.schemaUrl);
     this._out.resourceMetrics.push({ resource, scopeMetrics: scopes });
   }
@@ -340,13 +438,16 @@ export class Converter {
         if (dataPointType === DataPointType.HISTOGRAM) value = histogram(p);
         else if (dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) value = exponentialHistogram(p);
         else {
-          const n = numberValue(p, monotonic);
-          value = n.value;
-          if (n.int) ints++;
+          if (isDouble(p)) value = finite(p.asDouble, 'as_double');
+          else if (has(p, 'asInt')) {
+            value = int64(p.asInt);
+            ints++;
+          } else throw new Rejection('number data point without a value');
+          if (monotonic && value < 0) throw new Rejection('negative value in a monotonic sum');
         }
         const endTime = this._clock.hrTime(p.timeUnixNano);
-        const startTime = p.startTimeUnixNano ? this._clock.hrTime(p.startTimeUnixNano) : endTime;
-        dataPoints.push({ startTime, endTime, attributes: attributes(p.attributes), value });
+        const startTime = this._clock.hrTime(p.startTimeUnixNano);
+        dataPoints.push({ startTime, endTime, attributes: this._attributes.get(p.attributes), value });
       } catch (err) {
         if (!(err instanceof Rejection)) throw err;
         this._reject(1, err.message, where);

@@ -19,6 +19,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import { Converter } from './convert.js';
+import { OtlpReader } from './reader.js';
 import { ExportRequest, ExportResponse, Status } from './schema.js';
 import type { IngestTarget } from './types.js';
 
@@ -88,7 +89,10 @@ function statusBody(contentType: string, code: number, message: string): Uint8Ar
 
 function decode(contentType: string, body: Uint8Array): unknown {
   try {
-    if (contentType === PROTOBUF) return ExportRequest.decode(body);
+    if (contentType === PROTOBUF) {
+      const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      return ExportRequest.decode(new OtlpReader(buffer));
+    }
     const json: unknown = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('not a JSON object');
     return ExportRequest.fromObject(json as Record<string, unknown>);
