@@ -4,6 +4,7 @@
 import Long from 'long';
 import protobuf from 'protobufjs/light.js';
 import { OTLP_SCHEMA } from './otlp-schema.js';
+import { routeKeyValues } from './reader.js';
 
 // 64-bit fields (timestamps in ns, counts, int values) are exact only as Longs:
 // a double holds 2^53. protobufjs finds long.js with a `require` that bundlers and
@@ -46,6 +47,10 @@ root.define('google.rpc').add(
     .add(new protobuf.Field('details', 3, 'bytes', 'repeated')),
 );
 root.resolveAll();
+// KeyValue messages (attributes) decoded through an OtlpReader are looked up by
+// their bytes first (reader.ts): protobufjs' generated decoder still decodes each
+// one the first time it is seen.
+routeKeyValues(root.lookupType('opentelemetry.proto.common.v1.KeyValue'));
 
 export const ExportRequest = root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
 export const ExportResponse = root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');

@@ -5,7 +5,7 @@
 import protobuf from 'protobufjs/light.js';
 import { describe, expect, it } from 'vitest';
 import { AttributeCache, Converter } from '../../src/receiver/convert.js';
-import { MAX_INTERNED_BYTES, OtlpReader, StringCache } from '../../src/receiver/reader.js';
+import { ByteTable, MAX_INTERNED_BYTES, MAX_KEY_VALUE_BYTES, OtlpReader, StringCache } from '../../src/receiver/reader.js';
 import { ExportRequest } from '../../src/receiver/schema.js';
 import { CaptureRing } from '../helpers.js';
 import { OtlpMetricsReceiver } from '../../src/index.js';
@@ -51,8 +51,11 @@ function edgeRequest(): Record<string, any> {
   );
 }
 
-/** Decodes with protobufjs' own reader and with the OtlpReader: the same result or the same error. */
-function decodeBoth(body: Buffer): { ok: boolean; stock?: any; ours?: any } {
+/**
+ * Decodes with protobufjs' own reader and with the OtlpReader: the same result or
+ * the same error. `tiny`: with two-slot tables, where most lookups collide.
+ */
+function decodeBoth(body: Buffer, tiny = false): { ok: boolean; stock?: any; ours?: any } {
   let stock: any;
   let stockError: string | undefined;
   try {
@@ -63,7 +66,7 @@ function decodeBoth(body: Buffer): { ok: boolean; stock?: any; ours?: any } {
   let ours: any;
   let oursError: string | undefined;
   try {
-    ours = ExportRequest.decode(new OtlpReader(body));
+    ours = ExportRequest.decode(tiny ? new OtlpReader(body, new StringCache(2), new ByteTable(2, MAX_KEY_VALUE_BYTES)) : new OtlpReader(body));
   } catch (err) {
     oursError = String((err as Error).message);
   }
@@ -91,7 +94,7 @@ describe('OtlpReader', () => {
         body = Buffer.from(r.pick(seeds));
         body[r.int(body.length)] ^= 1 << r.int(8);
       } else body = mutateBytes(r, r.pick(seeds));
-      const { ok, stock, ours } = decodeBoth(body);
+      const { ok, stock, ours } = decodeBoth(body, seed % 3 === 0);
       if (!ok) continue;
       decoded++;
       expect(asObject(ours)).toEqual(asObject(stock));
@@ -104,6 +107,80 @@ describe('OtlpReader', () => {
     expect(decoded).toBeGreaterThan(1000);
     expect(decoded).toBeLessThan(3000);
     expect(accepted).toBeGreaterThan(10_000);
+  });
+
+  it('returns one frozen KeyValue per distinct scalar attribute, and decodes the others each time', () => {
+    const strings = new StringCache();
+    const table = new ByteTable<any>(64, MAX_KEY_VALUE_BYTES);
+    const attrs = (i: number) => [
+      kv('route', { stringValue: `/r${i % 2}` }),
+      kv('n', { intValue: '-9223372036854775808' }),
+      kv('tags', { arrayValue: { values: [{ stringValue: 'x' }] } }),
+      kv('long', { stringValue: 'z'.repeat(MAX_KEY_VALUE_BYTES) }),
+    ];
+    const dataPoints = Array.from({ length: 4 }, (_, i) => ({ asDouble: i, timeUnixNano: '5', attributes: attrs(i) }));
+    const body = protobufBody(request([gauge('g', dataPoints)]));
+    const decoded: any = ExportRequest.decode(new OtlpReader(body, strings, table));
+    const lists = decoded.resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints.map((p: any) => p.attributes);
+    expect(lists[2][0]).toBe(lists[0][0]);
+    expect(lists[1][0]).not.toBe(lists[0][0]);
+    expect(lists[1][0].value.stringValue).toBe('/r1');
+    expect(lists[3][1]).toBe(lists[0][1]);
+    expect(Object.isFrozen(lists[0][0]) && Object.isFrozen(lists[0][0].value)).toBe(true);
+    expect(Object.isFrozen(lists[0][1].value.intValue)).toBe(true);
+    expect(lists[0][1].value.intValue.toString()).toBe('-9223372036854775808');
+    // Arrays (and kvlists, bytes) and long KeyValues are decoded for each point.
+    expect(lists[1][2]).not.toBe(lists[0][2]);
+    expect(Object.isFrozen(lists[0][2])).toBe(false);
+    expect(lists[1][3]).not.toBe(lists[0][3]);
+    expect(lists[3][3].value.stringValue).toBe('z'.repeat(MAX_KEY_VALUE_BYTES));
+    expect(table.size).toBe(3);
+    // Decoding another body with the same attributes hits the table.
+    const hits = table.hits;
+    ExportRequest.decode(new OtlpReader(body, strings, table));
+    expect(table.hits).toBe(hits + 8);
+  });
+
+  it('answers nesting at protobufjs’ recursion limit exactly as protobufjs does', () => {
+    // Written field by field: protobufjs' encoder refuses nesting this deep.
+    const field = (id: number, bytes: Uint8Array) =>
+      protobuf.Writer.create()
+        .uint32((id << 3) | 2)
+        .bytes(bytes)
+        .finish();
+    const text = (id: number, value: string) =>
+      protobuf.Writer.create()
+        .uint32((id << 3) | 2)
+        .string(value)
+        .finish();
+    const cat = (...parts: Uint8Array[]) => Buffer.concat(parts);
+    const keyValue = (key: string, anyValue: Uint8Array) => cat(text(1, key), field(2, anyValue));
+    const nest = (levels: number) => {
+      let v: Uint8Array = text(1, 'leaf');
+      for (let i = 0; i < levels; i++) v = field(6, cat(field(1, keyValue('k', v)), field(1, keyValue('s', text(1, 'x')))));
+      return v;
+    };
+    // Array wrappers shift the depths by 2: some scalar KeyValue lands exactly at the limit.
+    const body = (levels: number, arrays: number) => {
+      let deep = nest(levels);
+      for (let i = 0; i < arrays; i++) deep = field(5, field(1, deep));
+      const point = cat(field(7, keyValue('deep', deep)), field(7, keyValue('s', text(1, 'x'))));
+      const metric = cat(text(1, 'g'), field(5, field(1, point)));
+      return field(1, field(2, field(2, metric)));
+    };
+    let ok = 0;
+    let refused = 0;
+    for (let arrays = 0; arrays <= 2; arrays++) {
+      for (let levels = 20; levels <= 40; levels++) {
+        const { ok: decoded, stock, ours } = decodeBoth(body(levels, arrays));
+        if (decoded) {
+          ok++;
+          expect(asObject(ours)).toEqual(asObject(stock));
+        } else refused++;
+      }
+    }
+    expect(ok).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
   });
 
   it('keeps 64-bit values exact: numbers below 2^53, Longs above', () => {
