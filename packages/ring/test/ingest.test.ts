@@ -53,6 +53,41 @@ describe('ingest()', () => {
     expect(ring.read('c')[0].values).toEqual([1, 2]);
   });
 
+  it('keeps one series per attribute set over every key order, first seen unsorted or sorted, clean or not, over many seeds', () => {
+    const perms = (keys: string[]): string[][] =>
+      keys.length <= 1 ? [keys] : keys.flatMap((k, i) => perms([...keys.slice(0, i), ...keys.slice(i + 1)]).map(p => [k, ...p]));
+    for (let seed = 1; seed <= 30; seed++) {
+      const now = { t: T0 };
+      const ring = ringAt(now);
+      let s = seed;
+      const next = () => {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        return s / 2147483648;
+      };
+      const orders = perms(['z', 'a', 'm']);
+      const sets = Array.from({ length: 6 }, (_, i) => ({ z: `z${i % 2}`, a: `a${i % 3}`, m: i }));
+      const want = new Map<string, number>();
+      for (let step = 1; step <= 40; step++) {
+        const points = sets.map((set, i) => {
+          const order = orders[Math.floor(next() * orders.length)];
+          const attrs: Record<string, unknown> = {};
+          for (const k of order) attrs[k] = set[k as keyof typeof set];
+          // Now and then a set that needs cleaning (an undefined value is dropped): the same series.
+          if (next() < 0.1) attrs.dropped = undefined;
+          want.set(String(i), step * (i + 1));
+          return { t: T0 + step * 1000, value: step * (i + 1), attrs: attrs as never };
+        });
+        ring.ingest(resourceMetrics([metric('c', 'counter', points)]));
+      }
+      const series = ring.series('c');
+      expect(series, `seed ${seed}`).toHaveLength(sets.length);
+      for (const row of ring.read('c')) {
+        expect(row.values, `seed ${seed} ${JSON.stringify(row.labels)}`).toHaveLength(40);
+        expect(row.values[39]).toBe(want.get(String(row.labels.m)));
+      }
+    }
+  });
+
   it('replaces a point ingested twice at the same time; drops an older one with a warning', () => {
     const now = { t: T0 };
     const ring = ringAt(now);

@@ -1,19 +1,20 @@
-// Byte storage for sealed chunks: 1 MiB pages carved into blocks of 16-byte
+// Byte storage for chunks: 128 KiB pages carved into blocks of 8-byte
 // granularity, with a free list per size class. Chunks of one lane are sealed
 // and dropped in time order, and all lanes seal at about the same size, so the
 // same classes are freed and reused; a request may take a free block up to two
-// classes larger (at most 32 bytes of slack) before carving a new one.
+// classes larger (at most 16 bytes of slack) before carving a new one.
 //
-// A block is named by a handle (page × 2^18 + byte offset) and its size class,
+// A block is named by a handle (page × 2^17 + byte offset) and its size class,
 // which the owner keeps (the lanes store it beside the handle).
 
-const PAGE_BITS = 18;
+const PAGE_BITS = 17;
 const PAGE_SIZE = 1 << PAGE_BITS;
-const GRAIN = 16;
+const GRAIN = 8;
 const SLACK_CLASSES = 2;
 
 export class ChunkArena {
   static readonly PAGE_SIZE = PAGE_SIZE;
+  static readonly GRAIN = GRAIN;
 
   readonly pages: Uint8Array[] = [];
   private readonly _free: number[][] = [];

@@ -16,8 +16,9 @@ import { PointBuffer, type ScalarStore, WindowSummary } from './scalar-store.js'
 import { XorState, decodePoint, encodePoint, stateValue } from './xor-codec.js';
 
 const PAGE_LANES = 64;
+const NO_BLOCK = 0xffffffff;
 /** Points of room an open chunk's block gets each time it is (re)allocated. */
-const GROW_POINTS = 24;
+const GROW_POINTS = 8;
 
 export class CompressedLanes implements ScalarStore {
   private readonly _k: number;
@@ -36,19 +37,24 @@ export class CompressedLanes implements ScalarStore {
   private _hotV = new Float64Array(0);
   private _hotN = new Uint16Array(0);
   // Encoder state of the open chunk, per lane.
-  private _sT = new Float64Array(0);
-  private _sDelta = new Float64Array(0);
+  private _sT = new Uint32Array(0);
+  private _sDelta = new Uint32Array(0);
   private _sHi = new Uint32Array(0);
   private _sLo = new Uint32Array(0);
   private _sLead = new Uint8Array(0);
   private _sTrail = new Uint8Array(0);
+  /** float | signed << 1 | runNeg << 2 (xor-codec.ts's integer/float mode state). */
+  private _sMode = new Uint8Array(0);
+  private _sWidth = new Uint8Array(0);
+  private _sRun = new Uint8Array(0);
+  private _sRunWidth = new Uint8Array(0);
   // Chunk ring, per lane: K entries.
-  private _cHandle = new Float64Array(0); // -1: no block yet
+  private _cHandle = new Uint32Array(0); // NO_BLOCK: no block yet
   private _cClass = new Uint16Array(0);
   private _cBits = new Uint32Array(0);
-  private _cN = new Uint16Array(0);
   private _cFirst = new Uint32Array(0);
-  private _cLast = new Uint32Array(0);
+  /** Points in the newest chunk (the others hold chunkSlots each). */
+  private _newestN = new Uint16Array(0);
   private _cHead = new Uint8Array(0);
   private _cLen = new Uint8Array(0);
   private _total = new Int32Array(0);
@@ -98,24 +104,32 @@ export class CompressedLanes implements ScalarStore {
     this._hotT = grow(this._hotT, cap * H, n => new Uint32Array(n));
     this._hotV = grow(this._hotV, cap * H, n => new Float64Array(n));
     this._hotN = grow(this._hotN, cap, n => new Uint16Array(n));
-    this._sT = grow(this._sT, cap, n => new Float64Array(n));
-    this._sDelta = grow(this._sDelta, cap, n => new Float64Array(n));
+    this._sT = grow(this._sT, cap, n => new Uint32Array(n));
+    this._sDelta = grow(this._sDelta, cap, n => new Uint32Array(n));
     this._sHi = grow(this._sHi, cap, n => new Uint32Array(n));
     this._sLo = grow(this._sLo, cap, n => new Uint32Array(n));
     this._sLead = grow(this._sLead, cap, n => new Uint8Array(n));
     this._sTrail = grow(this._sTrail, cap, n => new Uint8Array(n));
-    this._cHandle = grow(this._cHandle, cap * K, n => new Float64Array(n));
+    this._sMode = grow(this._sMode, cap, n => new Uint8Array(n));
+    this._sWidth = grow(this._sWidth, cap, n => new Uint8Array(n));
+    this._sRun = grow(this._sRun, cap, n => new Uint8Array(n));
+    this._sRunWidth = grow(this._sRunWidth, cap, n => new Uint8Array(n));
+    this._cHandle = grow(this._cHandle, cap * K, n => new Uint32Array(n));
     this._cClass = grow(this._cClass, cap * K, n => new Uint16Array(n));
     this._cBits = grow(this._cBits, cap * K, n => new Uint32Array(n));
-    this._cN = grow(this._cN, cap * K, n => new Uint16Array(n));
+    this._newestN = grow(this._newestN, cap, n => new Uint16Array(n));
     this._cFirst = grow(this._cFirst, cap * K, n => new Uint32Array(n));
-    this._cLast = grow(this._cLast, cap * K, n => new Uint32Array(n));
     this._cHead = grow(this._cHead, cap, n => new Uint8Array(n));
     this._cLen = grow(this._cLen, cap, n => new Uint8Array(n));
     this._total = grow(this._total, cap, n => new Int32Array(n));
     this._drop = grow(this._drop, cap, n => new Float64Array(n));
     this._estimate = grow(this._estimate, cap, n => new Uint32Array(n));
     this._cap = cap;
+  }
+
+  /** Points in the lane's i-th chunk: all but the newest are full. */
+  private _count(lane: number, i: number): number {
+    return i === this._cLen[lane] - 1 ? this._newestN[lane] : this.chunkSlots;
   }
 
   /** Index into the chunk arrays of the lane's i-th chunk (0 = oldest). */
@@ -169,25 +183,32 @@ export class CompressedLanes implements ScalarStore {
       let c: number;
       const open = this._cLen[lane] > 0 ? this._chunk(lane, this._cLen[lane] - 1) : -1;
       const s = this._state;
-      if (open >= 0 && this._cN[open] < P) {
+      if (open >= 0 && this._newestN[lane] < P) {
         c = open;
         const page = this.arena.page(this._cHandle[c]);
         const off = this.arena.offset(this._cHandle[c]);
         this._writer.reset(page.subarray(off, off + ((this._cBits[c] + 7) >>> 3)), this._cBits[c]);
-        s.n = this._cN[c];
+        s.n = this._newestN[lane];
         s.t = this._sT[lane];
         s.delta = this._sDelta[lane];
         s.hi = this._sHi[lane];
         s.lo = this._sLo[lane];
         s.lead = this._sLead[lane];
         s.trail = this._sTrail[lane];
+        const mode = this._sMode[lane];
+        s.float = mode & 1;
+        s.signed = (mode >>> 1) & 1;
+        s.runNeg = mode >>> 2;
+        s.width = this._sWidth[lane];
+        s.run = this._sRun[lane];
+        s.runWidth = this._sRunWidth[lane];
       } else {
         if (this._cLen[lane] === this._k) this._dropOldest(lane);
         this._cHead[lane] = (this._cHead[lane] + 1) % this._k;
         this._cLen[lane]++;
         c = this._chunk(lane, this._cLen[lane] - 1);
-        this._cHandle[c] = -1;
-        this._cN[c] = 0;
+        this._cHandle[c] = NO_BLOCK;
+        this._newestN[lane] = 0;
         this._cFirst[c] = this._hotT[lane * H + i];
         this._writer.reset(null, 0);
         s.n = 0;
@@ -203,9 +224,9 @@ export class CompressedLanes implements ScalarStore {
       // frees are the sizes the next asks for; compact() collects the rest.
       const size = (w.pos + 7) >>> 3;
       const sealed = s.n === P;
-      const capacity = this._cHandle[c] >= 0 ? this._cClass[c] * 16 : 0;
+      const capacity = this._cHandle[c] !== NO_BLOCK ? this._cClass[c] * ChunkArena.GRAIN : 0;
       if (sealed || size > capacity) {
-        if (this._cHandle[c] >= 0) this.arena.free(this._cHandle[c], this._cClass[c]);
+        if (this._cHandle[c] !== NO_BLOCK) this.arena.free(this._cHandle[c], this._cClass[c]);
         const perPoint = this._estimate[lane] > 0 ? this._estimate[lane] / P : size / s.n;
         const want = sealed ? size : size + Math.ceil(perPoint * GROW_POINTS);
         const handle = this.arena.alloc(want);
@@ -215,19 +236,22 @@ export class CompressedLanes implements ScalarStore {
       }
       this.arena.page(this._cHandle[c]).set(w.buf.subarray(0, size), this.arena.offset(this._cHandle[c]));
       this._cBits[c] = w.pos;
-      this._cN[c] = s.n;
-      this._cLast[c] = s.t;
+      this._newestN[lane] = s.n;
       this._sT[lane] = s.t;
       this._sDelta[lane] = s.delta;
       this._sHi[lane] = s.hi;
       this._sLo[lane] = s.lo;
       this._sLead[lane] = s.lead;
       this._sTrail[lane] = s.trail;
+      this._sMode[lane] = s.float | (s.signed << 1) | (s.runNeg << 2);
+      this._sWidth[lane] = s.width;
+      this._sRun[lane] = s.run;
+      this._sRunWidth[lane] = s.runWidth;
     }
     this._hotN[lane] = 0;
     // Blocks freed in classes nobody asks for any more are garbage: copy the live chunks into a
-    // fresh arena once it exceeds the live bytes by 5 % (plus a page): ~1 ms of copying per 3 MB.
-    if (this.arena.bytes() > 1.05 * this.arena.used + ChunkArena.PAGE_SIZE) this.compact();
+    // fresh arena once it exceeds the live bytes by 2 % (plus a page): ~1 ms of copying per 3 MB.
+    if (this.arena.bytes() > 1.02 * this.arena.used + ChunkArena.PAGE_SIZE) this.compact();
   }
 
   /** Copies every live chunk into a new, dense arena (a copying collector; O(live bytes)). */
@@ -238,9 +262,9 @@ export class CompressedLanes implements ScalarStore {
       for (let i = 0; i < this._cLen[lane]; i++) {
         const c = lane * K + ((this._cHead[lane] - this._cLen[lane] + i + K) % K);
         const h = this._cHandle[c];
-        if (h < 0) continue;
+        if (h === NO_BLOCK) continue;
         const size = (this._cBits[c] + 7) >>> 3;
-        const nh = next.alloc(this._cClass[c] * 16);
+        const nh = next.alloc(this._cClass[c] * ChunkArena.GRAIN);
         const off = this.arena.offset(h);
         next.page(nh).set(this.arena.page(h).subarray(off, off + size), next.offset(nh));
         this._cHandle[c] = nh;
@@ -253,17 +277,17 @@ export class CompressedLanes implements ScalarStore {
   /** Drops whole chunks from the old end while the rest still holds `slots` points. */
   private _retain(lane: number): void {
     while (this._cLen[lane] > 0) {
-      const oldest = this._chunk(lane, 0);
-      if (this._total[lane] - this._cN[oldest] < this.slots) return;
+      if (this._total[lane] - this._count(lane, 0) < this.slots) return;
       this._dropOldest(lane);
     }
   }
 
   private _dropOldest(lane: number): void {
     const c = this._chunk(lane, 0);
-    if (this._cHandle[c] >= 0) this.arena.free(this._cHandle[c], this._cClass[c]);
-    this._total[lane] -= this._cN[c];
-    this._points -= this._cN[c];
+    const n = this._count(lane, 0);
+    if (this._cHandle[c] !== NO_BLOCK) this.arena.free(this._cHandle[c], this._cClass[c]);
+    this._total[lane] -= n;
+    this._points -= n;
     this._cLen[lane]--;
   }
 
@@ -274,7 +298,8 @@ export class CompressedLanes implements ScalarStore {
   lastTime(lane: number): number {
     const n = this._hotN[lane];
     if (n > 0) return this._hotT[lane * this.hotSlots + n - 1];
-    return this._cLen[lane] > 0 ? this._cLast[this._chunk(lane, this._cLen[lane] - 1)] : -1;
+    // The newest chunk's last time is the encoder's.
+    return this._cLen[lane] > 0 ? this._sT[lane] : -1;
   }
 
   lastValue(lane: number): number {
@@ -296,13 +321,18 @@ export class CompressedLanes implements ScalarStore {
     let k = 0;
     const r = this._reader;
     const s = this._state;
-    for (let i = 0; i < this._cLen[lane]; i++) {
+    const len = this._cLen[lane];
+    for (let i = 0; i < len; i++) {
       const c = this._chunk(lane, i);
-      if (this._cLast[c] <= start) continue;
+      // A chunk ends before the next one's first point (the newest ends at the encoder's time).
+      const last = i === len - 1 ? this._sT[lane] : this._cFirst[this._chunk(lane, i + 1)] - 1;
+      if (last <= start) continue;
       if (this._cFirst[c] > end) break;
       r.reset(this.arena.page(this._cHandle[c]), this.arena.offset(this._cHandle[c]), this._cBits[c]);
       s.n = 0;
-      for (let j = 0; j < this._cN[c]; j++) {
+      s.t = this._cFirst[c];
+      const count = this._count(lane, i);
+      for (let j = 0; j < count; j++) {
         decodePoint(r, s);
         if (s.t <= start) continue;
         if (s.t > end) break;
@@ -371,15 +401,6 @@ export class CompressedLanes implements ScalarStore {
       for (let i = 0; i < this._cLen[lane]; i++) {
         const c = this._chunk(lane, i);
         this._cFirst[c] -= shift;
-        this._cLast[c] -= shift;
-        // The chunk's first time is its first 32 bits, byte-aligned.
-        const page = this.arena.page(this._cHandle[c]);
-        const off = this.arena.offset(this._cHandle[c]);
-        const t = this._cFirst[c];
-        page[off] = t >>> 24;
-        page[off + 1] = (t >>> 16) & 0xff;
-        page[off + 2] = (t >>> 8) & 0xff;
-        page[off + 3] = t & 0xff;
       }
       if (this._cLen[lane] > 0) this._sT[lane] -= shift;
       let keep = 0;
@@ -393,20 +414,20 @@ export class CompressedLanes implements ScalarStore {
       this._points -= this._hotN[lane] - keep;
       this._hotN[lane] = keep;
       this._total[lane] = keep;
-      for (let i = 0; i < this._cLen[lane]; i++) this._total[lane] += this._cN[this._chunk(lane, i)];
+      for (let i = 0; i < this._cLen[lane]; i++) this._total[lane] += this._count(lane, i);
       this._drop[lane] = this._drop[lane] >= shift ? this._drop[lane] - shift : -1;
     }
   }
 
   bytes(): number {
     const K = this._k;
-    const perLane = this.hotSlots * 12 + 2 + 8 + 8 + 4 + 4 + 2 + K * (8 + 2 + 4 + 2 + 4 + 4) + 2 + 4 + 8 + 4;
+    const perLane = this.hotSlots * 12 + 2 + 4 + 4 + 4 + 4 + 2 + 4 + K * (4 + 2 + 4 + 4) + 2 + 2 + 4 + 8 + 4;
     return this.arena.bytes() + this._cap * perLane;
   }
 
   usedBytes(): number {
     const K = this._k;
-    const perLane = this.hotSlots * 12 + 2 + 8 + 8 + 4 + 4 + 2 + K * (8 + 2 + 4 + 2 + 4 + 4) + 2 + 4 + 8 + 4;
+    const perLane = this.hotSlots * 12 + 2 + 4 + 4 + 4 + 4 + 2 + 4 + K * (4 + 2 + 4 + 4) + 2 + 2 + 4 + 8 + 4;
     return this.arena.used + (this._lanes - this._free.length) * perLane;
   }
 

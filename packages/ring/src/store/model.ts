@@ -72,28 +72,53 @@ export class Family {
   }
 }
 
+/**
+ * The numbers every series keeps, in one Float64Array for all series (8 per
+ * series id): as fields of Series each would be a boxed heap number (16 bytes
+ * more apiece); here a series costs 64 bytes of them.
+ */
+export class SeriesColumns {
+  f = new Float64Array(8 * 64);
+
+  /** Makes room for series `id` and resets its numbers. */
+  init(id: number): void {
+    if ((id + 1) * 8 > this.f.length) {
+      const next = new Float64Array(Math.max((id + 1) * 8, Math.ceil((this.f.length * 1.25) / 512) * 512));
+      next.set(this.f);
+      this.f = next;
+    }
+    const f = this.f;
+    const o = id * 8;
+    f[o + SEEN_AT] = 0;
+    f[o + ACC] = 0;
+    f[o + LAST_T] = -1;
+    f[o + LAST_V] = Number.NaN;
+    f[o + EWMA1] = 0;
+    f[o + EWMA5] = 0;
+    f[o + EWMA15] = 0;
+    f[o + START_MS] = 0;
+  }
+}
+
+const SEEN_AT = 0;
+const ACC = 1;
+const LAST_T = 2;
+const LAST_V = 3;
+const EWMA1 = 4;
+const EWMA5 = 5;
+const EWMA15 = 6;
+const START_MS = 7;
+
 export class Series {
   /** Lane in the scalar store (-1 for histograms). */
   lane = -1;
   hist: HistogramRing | null = null;
-  /** Start of the current cumulative run (absolute ms). */
-  startMs = 0;
   /** Earlier starts still covered by held points: [relative time from which it applies, start ms] pairs. */
   starts: number[] | null = null;
-  /** Wall time (ms) of the last ingest that carried this series. */
-  seenAt = 0;
-  /** Running total for delta input (the stored cumulative value). */
-  acc = 0;
-  /** Relative time and value of the newest stored point of a scalar series (-1: none). */
-  lastT = -1;
-  lastV = Number.NaN;
   /** The startTime object last seen (the sdk reuses it: unchanged start, no conversion). */
   startRef: unknown = undefined;
-  /** Set when reclaimed (stale identity-cache entries check it). */
+  /** Set when reclaimed (stale identity-cache entries check it; its numbers then belong to the id's next series). */
   removed = false;
-  ewma1 = 0;
-  ewma5 = 0;
-  ewma15 = 0;
   ewmaReady = false;
   private _labels: Labels | null = null;
 
@@ -104,7 +129,65 @@ export class Series {
     /** A copy of the point attributes (exported as such when forwarding). */
     readonly attributes: Attributes,
     readonly overflow: boolean,
-  ) {}
+    private readonly _columns: SeriesColumns,
+  ) {
+    _columns.init(id);
+  }
+
+  /** Wall time (ms) of the last ingest that carried this series. */
+  get seenAt(): number {
+    return this._columns.f[this.id * 8 + SEEN_AT];
+  }
+  set seenAt(v: number) {
+    this._columns.f[this.id * 8 + SEEN_AT] = v;
+  }
+  /** Running total for delta input (the stored cumulative value). */
+  get acc(): number {
+    return this._columns.f[this.id * 8 + ACC];
+  }
+  set acc(v: number) {
+    this._columns.f[this.id * 8 + ACC] = v;
+  }
+  /** Relative time of the newest stored point of a scalar series (-1: none). */
+  get lastT(): number {
+    return this._columns.f[this.id * 8 + LAST_T];
+  }
+  set lastT(v: number) {
+    this._columns.f[this.id * 8 + LAST_T] = v;
+  }
+  /** Value of the newest stored point of a scalar series. */
+  get lastV(): number {
+    return this._columns.f[this.id * 8 + LAST_V];
+  }
+  set lastV(v: number) {
+    this._columns.f[this.id * 8 + LAST_V] = v;
+  }
+  /** Load-average EWMAs of a counter's rate (per second) over 1, 5 and 15 minutes. */
+  get ewma1(): number {
+    return this._columns.f[this.id * 8 + EWMA1];
+  }
+  set ewma1(v: number) {
+    this._columns.f[this.id * 8 + EWMA1] = v;
+  }
+  get ewma5(): number {
+    return this._columns.f[this.id * 8 + EWMA5];
+  }
+  set ewma5(v: number) {
+    this._columns.f[this.id * 8 + EWMA5] = v;
+  }
+  get ewma15(): number {
+    return this._columns.f[this.id * 8 + EWMA15];
+  }
+  set ewma15(v: number) {
+    this._columns.f[this.id * 8 + EWMA15] = v;
+  }
+  /** Start of the current cumulative run (absolute ms). */
+  get startMs(): number {
+    return this._columns.f[this.id * 8 + START_MS];
+  }
+  set startMs(v: number) {
+    this._columns.f[this.id * 8 + START_MS] = v;
+  }
 
   /** Resource dimensions and attributes as strings; built on first use (queries), then kept. */
   get labels(): Labels {

@@ -16,7 +16,7 @@ import type { ResolvedOptions } from '../options.js';
 import { CompressedLanes } from './compressed-lanes.js';
 import type { Counts } from './counts.js';
 import { HistInput, HistogramRing } from './histogram-ring.js';
-import { Family, type MetricKind, ResourceEntry, type ScopeInfo, Series, labelValue } from './model.js';
+import { Family, type MetricKind, ResourceEntry, type ScopeInfo, Series, SeriesColumns, labelValue } from './model.js';
 import { PlainLanes } from './plain-lanes.js';
 import type { ScalarStore } from './scalar-store.js';
 
@@ -66,6 +66,8 @@ export class RingStore {
   /** Families by every name a selector may use (name and Prometheus aliases). */
   readonly byName = new Map<string, Family[]>();
   readonly seriesById: (Series | undefined)[] = [];
+  private readonly _columns = new SeriesColumns();
+  private readonly _orders = new WeakMap<AttributeTrie, Map<string, readonly string[]>>();
   readonly resources = new Map<string, ResourceEntry>();
   readonly warnings = new Warnings();
   /** Absolute ms of relative time 0 (NaN until the first point). */
@@ -288,9 +290,27 @@ export class RingStore {
     const n = normalizeAttributes(attributes, LIMITS);
     const sorted = n.canonical.map(i => n.keys[i]);
     const values = n.canonical.map(i => n.values[i]);
-    const known = trie.findPairs(sorted, values);
+    // Every series of one key set has a path in that set's primary order (the key order of
+    // its first clean caller; sorted when not known); other orders get alias paths on first use.
+    const orders = this._ordersOf(trie);
+    const signature = JSON.stringify(sorted);
+    let order = orders.get(signature);
+    const walked = n.clean && n.walkKeys.length === sorted.length;
+    if (order === undefined) {
+      // Fixed at the key set's first sight. Bounded: once the map is full, a new key set's order is
+      // the sorted one (never remembered later, so always the same).
+      order = walked && orders.size < this.options.cardinalityLimit ? n.walkKeys.slice() : sorted;
+      if (orders.size < this.options.cardinalityLimit) orders.set(signature, order);
+    }
+    let ordered: unknown[] = values;
+    if (order !== sorted) {
+      const at = new Map(sorted.map((k, i) => [k, values[i]]));
+      ordered = order.map(k => at.get(k));
+    }
+    const primaryWalk = walked && n.walkKeys.every((k, i) => k === order[i]);
+    const known = trie.findPairs(order, ordered);
     if (known >= 0) {
-      if (n.clean && n.walkKeys.some((k, i) => k !== sorted[i])) trie.insert(n.walkKeys, n.walkValues, ~known);
+      if (n.clean && !primaryWalk) trie.insert(n.walkKeys, n.walkValues, ~known);
       return this.seriesById[known] as Series;
     }
     // The producer's own overflow series ({ "otel.metric.overflow": true }) joins the ring's.
@@ -299,8 +319,8 @@ export class RingStore {
       const overflow = this._overflowSeries(family, resource, now);
       // Remember where this set goes (bounded), so that its next lookup is the trie's fast path.
       if (n.clean && family.overflowAliases < this.options.cardinalityLimit) {
-        trie.insert(sorted, values, ~overflow.id);
-        if (n.walkKeys.some((k, i) => k !== sorted[i])) trie.insert(n.walkKeys, n.walkValues, ~overflow.id);
+        trie.insert(order, ordered, ~overflow.id);
+        if (!primaryWalk) trie.insert(n.walkKeys, n.walkValues, ~overflow.id);
         family.overflowAliases++;
       }
       return overflow;
@@ -308,16 +328,23 @@ export class RingStore {
     const copy: Record<string, unknown> = {};
     for (let i = 0; i < sorted.length; i++) copy[sorted[i]] = values[i];
     const series = this._create(family, resource, copy as Attributes, false, now);
-    // The caller's key order is the primary path (its lookups stay on the trie's fast path:
-    // one Map per key, no search among other keys); the sorted order is an alias.
-    const reordered = n.walkKeys.some((k, i) => k !== sorted[i]);
-    if (n.clean && reordered) {
-      trie.insert(n.walkKeys, n.walkValues, series.id);
-      trie.insert(sorted, values, ~series.id);
-    } else trie.insert(sorted, values, series.id);
+    // The caller's lookups stay on the trie's fast path (one Map per key, no search among other
+    // keys): its order is the primary path, or an alias of it.
+    if (primaryWalk) trie.insert(n.walkKeys, n.walkValues, series.id);
+    else {
+      trie.insert(order, ordered, series.id);
+      if (n.clean) trie.insert(n.walkKeys, n.walkValues, ~series.id);
+    }
     family.limited++;
     this._limitedSeries++;
     return series;
+  }
+
+  /** The primary key order of each key set in `trie` (by JSON of the sorted keys); dropped with the trie. */
+  private _ordersOf(trie: AttributeTrie): Map<string, readonly string[]> {
+    let orders = this._orders.get(trie);
+    if (orders === undefined) this._orders.set(trie, (orders = new Map()));
+    return orders;
   }
 
   private _overflowSeries(family: Family, resource: ResourceEntry, now: number): Series {
@@ -335,7 +362,7 @@ export class RingStore {
 
   private _create(family: Family, resource: ResourceEntry, attributes: Attributes, overflow: boolean, now: number): Series {
     const id = this._freeIds.pop() ?? this.seriesById.length;
-    const series = new Series(id, family, resource, attributes, overflow);
+    const series = new Series(id, family, resource, attributes, overflow, this._columns);
     series.seenAt = now;
     if (family.kind !== 'histogram' && family.kind !== 'exponential_histogram') series.lane = this.scalars.allocate();
     this.seriesById[id] = series;

@@ -10,6 +10,7 @@ function roundTrip(ts: number[], vs: number[]): { t: number[]; v: number[]; bits
   const r = new BitReader();
   r.reset(w.buf, 0, w.pos);
   const d = new XorState();
+  d.t = ts[0];
   const t: number[] = [];
   const v: number[] = [];
   for (let i = 0; i < ts.length; i++) {
