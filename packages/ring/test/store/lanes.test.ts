@@ -5,7 +5,7 @@ import { PointBuffer, type ScalarStore, WindowSummary } from '../../src/store/sc
 import { rng } from '../helpers.js';
 
 /** The ring's contract, checked against a plain array holding the last `slots` points. */
-function exercise(make: () => ScalarStore, seed: number, exact: boolean) {
+function exercise(make: () => ScalarStore, seed: number, exact: boolean, value: (r: () => number, last: number | undefined) => number = counterValue) {
   const r = rng(seed);
   const store = make();
   const S = store.slots;
@@ -17,7 +17,7 @@ function exercise(make: () => ScalarStore, seed: number, exact: boolean) {
     const lane = lanes[Math.floor(r() * lanes.length)];
     const last = lane.pts[lane.pts.length - 1];
     const t = (last?.t ?? 1000) + 1 + Math.floor(r() * 2000);
-    const v = r() < 0.05 ? Math.floor(r() * 10) : (last?.v ?? 0) + Math.floor(r() * 50);
+    const v = value(r, last?.v);
     if (last !== undefined && r() < 0.03) {
       store.replaceLast(lane.id, v);
       last.v = v;
@@ -70,10 +70,35 @@ function exercise(make: () => ScalarStore, seed: number, exact: boolean) {
   expect(store.points()).toBe(total);
 }
 
+/** A counter: integer increments, now and then a reset. */
+function counterValue(r: () => number, last: number | undefined): number {
+  return r() < 0.05 ? Math.floor(r() * 10) : (last ?? 0) + Math.floor(r() * 50);
+}
+
+const SPECIALS = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 2 ** 51, -(2 ** 51), 2 ** 51 + 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 60), Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, Number.MAX_VALUE];
+
+/** Every kind of double in runs: integer counters and gauges, huge integers, floats, specials, switching within chunks. */
+function mixedValue(r: () => number, last: number | undefined): number {
+  const k = r();
+  if (k < 0.35 && last !== undefined && Number.isFinite(last)) return last + Math.floor(r() * 200) - (r() < 0.3 ? 150 : 0);
+  if (k < 0.45) return last ?? 0;
+  if (k < 0.55) return SPECIALS[Math.floor(r() * SPECIALS.length)];
+  if (k < 0.65) return Math.floor((r() - 0.5) * 2 ** (1 + Math.floor(r() * 62)));
+  if (k < 0.8) return (r() - 0.5) * 10 ** Math.floor(r() * 12 - 4);
+  return Math.floor(r() * 1000);
+}
+
 describe('scalar lanes', () => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`plain layout keeps exactly the last slots points (seed ${seed})`, () => exercise(() => new PlainLanes(37), seed, true));
     it(`compressed layout answers exactly as the points it holds (seed ${seed})`, () => exercise(() => new CompressedLanes(37, 4, 16), seed, false));
+  }
+
+  for (const seed of [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]) {
+    it(`compressed layout returns every double bit-exactly: integers, huge integers, negatives, resets, -0, NaN, ±Infinity, floats mixed in chunks (seed ${seed})`, () => {
+      exercise(() => new CompressedLanes(37, 1 + (seed % 4), 8), seed, false, mixedValue);
+      exercise(() => new PlainLanes(37), seed, true, mixedValue);
+    });
   }
 
   it('compressed layout drops whole chunks: holds between slots and slots + chunkSlots points', () => {

@@ -22,7 +22,7 @@ function roundTrip(ts: number[], vs: number[]): { t: number[]; v: number[]; bits
   return { t, v, bits: w.pos };
 }
 
-describe('XOR codec (delta-of-delta times, XOR values)', () => {
+describe('point codec (times against the previous interval or its grid; integer differences or XOR values)', () => {
   it('round-trips every value bit-exactly, including NaN, infinities, -0, subnormals and huge jumps, over many seeds', () => {
     const specials = [
       Number.NaN,
@@ -71,14 +71,15 @@ describe('XOR codec (delta-of-delta times, XOR values)', () => {
     }
   });
 
-  it('round-trips times at every delta-of-delta bucket edge', () => {
-    const edges = [0, 1, -1, 7, 8, -8, -9, 63, 64, -64, -65, 2047, 2048, -2048, -2049, 524287, 524288, -524288, -524289, 2 ** 31, -(2 ** 31)];
-    for (const dod of edges) {
-      const base = 2 ** 31;
-      const ts = [base, base + 1000, base + 2000 + dod, base + 3000 + dod, base + 4000 + dod];
-      const out = roundTrip(ts, [1, 2, 3, 4, 5]);
-      expect(out.t, `dod ${dod}`).toEqual(ts);
-    }
+  it('round-trips times at every bucket edge, on and off the 10 ms grid', () => {
+    const edges = [0, 1, -1, 3, 4, 5, -4, -5, 7, 8, -8, -9, 63, 64, -64, -65, 2047, 2048, -2048, -2049, 524287, 524288, -524288, -524289, 2 ** 31, -(2 ** 31)];
+    for (const step of [1000, 997, 1004, 1234, 15, 95, 105, 60_000])
+      for (const dod of edges) {
+        const base = 2 ** 31;
+        const ts = [base, base + step, base + 2 * step + dod, base + 3 * step + dod, base + 4 * step + dod, base + 5 * step + 2 * dod];
+        const out = roundTrip(ts, [1, 2, 3, 4, 5, 6]);
+        expect(out.t, `step ${step} dod ${dod}`).toEqual(ts);
+      }
   });
 
   it('takes under 4 bytes per point for a counter sampled every second with a few ms of jitter', () => {
@@ -100,5 +101,50 @@ describe('XOR codec (delta-of-delta times, XOR values)', () => {
     const vs = ts.map(() => 42.5);
     const { bits } = roundTrip(ts, vs);
     expect(bits / 1000).toBeLessThan(2.5);
+  });
+
+  it('integer mode: round-trips differences at every width edge, both signs, and values at ±2^51 and just past it', () => {
+    const vs: number[] = [0];
+    for (let k = 0; k <= 52; k++) {
+      for (const d of [2 ** k - 1, 2 ** k, -(2 ** k), -(2 ** k) + 1]) {
+        const next = vs[vs.length - 1] + d;
+        vs.push(Math.abs(next) <= 2 ** 51 ? next : d > 0 ? 2 ** 51 : -(2 ** 51));
+      }
+    }
+    vs.push(2 ** 51, 2 ** 51 + 1, -(2 ** 51), -(2 ** 51) - 1, 2 ** 51 - 1, 0, -0, 0, 1, -0, Number.NaN, 5, 5.5, 6, 7);
+    const ts = vs.map((_, i) => 1000 + i * 1000);
+    const out = roundTrip(ts, vs);
+    for (let i = 0; i < vs.length; i++) expect(Object.is(out.v[i], vs[i]), `#${i}: ${vs[i]} -> ${out.v[i]}`).toBe(true);
+  });
+
+  it('integer mode: a counter of integer increments takes under 2 bytes per point, an idle one about 2 bits', () => {
+    const r = rng(11);
+    const ts: number[] = [];
+    const busy: number[] = [];
+    let v = 123_456;
+    for (let i = 0; i < 1000; i++) {
+      ts.push(1_000_000 + i * 1000 + Math.floor(r() * 5));
+      v += Math.floor(r() * 101);
+      busy.push(v);
+    }
+    expect(roundTrip(ts, busy).bits / 8 / 1000).toBeLessThan(2);
+    const steady = ts.map((_, i) => 1_000_000 + i * 1000);
+    expect(roundTrip(steady, steady.map(() => 42)).bits / 1000).toBeLessThan(2.5);
+  });
+
+  it('integer mode: a gauge moving up and down by a few units takes under 1.5 bytes per point', () => {
+    const r = rng(12);
+    let v = 40;
+    const vs = Array.from({ length: 1000 }, () => (v += Math.floor(r() * 7) - 3));
+    const ts = vs.map((_, i) => 5000 + i * 1000);
+    expect(roundTrip(ts, vs).bits / 8 / 1000).toBeLessThan(1.5);
+  });
+
+  it('float mode: a slowly changing float gauge stays under 4 bytes per point', () => {
+    const r = rng(13);
+    let v = 21.5;
+    const vs = Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? (v += (r() - 0.5) * 0.1) : v));
+    const ts = vs.map((_, i) => 5000 + i * 1000 + Math.floor(r() * 3));
+    expect(roundTrip(ts, vs).bits / 8 / 1000).toBeLessThan(4);
   });
 });
