@@ -108,6 +108,9 @@ const EWMA1 = 4;
 const EWMA5 = 5;
 const EWMA15 = 6;
 const START_MS = 7;
+const OVERFLOW = 1;
+const REMOVED = 2;
+const EWMA_READY = 4;
 
 export class Series {
   /** Lane in the scalar store (-1 for histograms). */
@@ -117,9 +120,8 @@ export class Series {
   starts: number[] | null = null;
   /** The startTime object last seen (the sdk reuses it: unchanged start, no conversion). */
   startRef: unknown = undefined;
-  /** Set when reclaimed (stale identity-cache entries check it; its numbers then belong to the id's next series). */
-  removed = false;
-  ewmaReady = false;
+  /** OVERFLOW | REMOVED | EWMA_READY: one small integer instead of three fields. */
+  private _flags: number;
   private _labels: Labels | null = null;
 
   constructor(
@@ -128,10 +130,30 @@ export class Series {
     readonly resource: ResourceEntry,
     /** A copy of the point attributes (exported as such when forwarding). */
     readonly attributes: Attributes,
-    readonly overflow: boolean,
+    overflow: boolean,
     private readonly _columns: SeriesColumns,
   ) {
+    this._flags = overflow ? OVERFLOW : 0;
     _columns.init(id);
+  }
+
+  /** The series taking points past the cardinality limit. */
+  get overflow(): boolean {
+    return (this._flags & OVERFLOW) !== 0;
+  }
+  /** Set when reclaimed (stale identity-cache entries check it; its numbers then belong to the id's next series). */
+  get removed(): boolean {
+    return (this._flags & REMOVED) !== 0;
+  }
+  set removed(v: boolean) {
+    this._flags = v ? this._flags | REMOVED : this._flags & ~REMOVED;
+  }
+  /** The EWMAs hold a rate (the first rate initialises them). */
+  get ewmaReady(): boolean {
+    return (this._flags & EWMA_READY) !== 0;
+  }
+  set ewmaReady(v: boolean) {
+    this._flags = v ? this._flags | EWMA_READY : this._flags & ~EWMA_READY;
   }
 
   /** Wall time (ms) of the last ingest that carried this series. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ChunkArena } from '../../src/store/arena.js';
 import { CompressedLanes } from '../../src/store/compressed-lanes.js';
 import { PlainLanes } from '../../src/store/plain-lanes.js';
 import { PointBuffer, type ScalarStore, WindowSummary } from '../../src/store/scalar-store.js';
@@ -100,6 +101,45 @@ describe('scalar lanes', () => {
       exercise(() => new PlainLanes(37), seed, true, mixedValue);
     });
   }
+
+  it('compressed layout round-trips a 4,096-point chunk of the costliest codes', () => {
+    const r = rng(99);
+    const store = new CompressedLanes(4096, 4, 4096);
+    const lane = store.allocate();
+    const ts: number[] = [];
+    const vs: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 4100; i++) {
+      // Intervals alternating 1 ms and 2^20 ms (36-bit time codes); integer and float mode alternating.
+      t += i % 2 === 0 ? 1 : 2 ** 20;
+      ts.push(t);
+      vs.push(i % 2 === 0 ? (r() - 0.5) * 2 ** -Math.floor(r() * 900) : Math.floor((r() - 0.5) * 2 ** 52));
+    }
+    for (let i = 0; i < ts.length; i++) store.append(lane, ts[i], vs[i]);
+    expect(store.arena.used).toBeGreaterThan(40_000);
+    const buf = new PointBuffer(4);
+    const n = store.read(lane, -1, 2 ** 33, 0, buf);
+    expect(n).toBe(store.size(lane));
+    const held = vs.slice(vs.length - n);
+    for (let i = 0; i < n; i++) expect(Object.is(buf.v[i], held[i]), `#${i}`).toBe(true);
+    expect(Array.from(buf.t.subarray(0, n))).toEqual(ts.slice(ts.length - n));
+  });
+
+  it('the chunk arena gives a block larger than a page a page of its own, and reuses it once freed', () => {
+    const arena = new ChunkArena();
+    const small = arena.alloc(100);
+    const big = arena.alloc(ChunkArena.PAGE_SIZE + 5000);
+    expect(arena.offset(big)).toBe(0);
+    expect(arena.page(big).length).toBeGreaterThanOrEqual(ChunkArena.PAGE_SIZE + 5000);
+    expect(arena.page(small)).not.toBe(arena.page(big));
+    expect(arena.bytes()).toBe(ChunkArena.PAGE_SIZE + arena.page(big).length);
+    arena.page(big).fill(7);
+    const cls = arena.lastClass;
+    arena.free(big, cls);
+    expect(arena.alloc(ChunkArena.PAGE_SIZE + 4999)).toBe(big);
+    // The next small block still comes from the first page.
+    expect(arena.page(arena.alloc(100))).toBe(arena.page(small));
+  });
 
   it('compressed layout drops whole chunks: holds between slots and slots + chunkSlots points', () => {
     const store = new CompressedLanes(100, 16, 32);
