@@ -100,14 +100,9 @@ export class SeriesColumns {
   }
 }
 
-const SEEN_AT = 0;
-const ACC = 1;
-const LAST_T = 2;
-const LAST_V = 3;
-const EWMA1 = 4;
-const EWMA5 = 5;
-const EWMA15 = 6;
-const START_MS = 7;
+/** Where each number of a series sits among its 8 in SeriesColumns. */
+export const COLUMN = { SEEN_AT: 0, ACC: 1, LAST_T: 2, LAST_V: 3, EWMA1: 4, EWMA5: 5, EWMA15: 6, START_MS: 7 } as const;
+const { SEEN_AT, ACC, LAST_T, LAST_V, EWMA1, EWMA5, EWMA15, START_MS } = COLUMN;
 const OVERFLOW = 1;
 const REMOVED = 2;
 const EWMA_READY = 4;

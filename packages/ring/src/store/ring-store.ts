@@ -16,7 +16,7 @@ import type { ResolvedOptions } from '../options.js';
 import { CompressedLanes } from './compressed-lanes.js';
 import type { Counts } from './counts.js';
 import { HistInput, HistogramRing } from './histogram-ring.js';
-import { Family, type MetricKind, ResourceEntry, type ScopeInfo, Series, SeriesColumns, labelValue } from './model.js';
+import { COLUMN, Family, type MetricKind, ResourceEntry, type ScopeInfo, Series, SeriesColumns, labelValue } from './model.js';
 import { PlainLanes } from './plain-lanes.js';
 import type { ScalarStore } from './scalar-store.js';
 
@@ -208,7 +208,7 @@ export class RingStore {
         series = this._series(family, resource, trie, attributes, now);
         if (identity && attributes !== null && typeof attributes === 'object') family.identity.set(attributes, series);
       }
-      series.seenAt = now;
+      this._columns.f[series.id * 8 + COLUMN.SEEN_AT] = now;
       if (series.overflow) {
         if (!this._mergeOverflow(point, kind, overflow === null)) {
           result.dropped++;
@@ -415,22 +415,25 @@ export class RingStore {
   private _writeScalar(series: Series, t: number, value: number, delta: boolean, startTime: unknown): boolean {
     const r = this.rel(t);
     if (r < 0) return this._tooOld(series);
-    const last = series.lastT;
-    const v = delta ? series.acc + value : value;
+    // The series' numbers, read and written in place (SeriesColumns).
+    const f = this._columns.f;
+    const o = series.id * 8;
+    const last = f[o + COLUMN.LAST_T];
+    const v = delta ? f[o + COLUMN.ACC] + value : value;
     if (last >= 0 && r <= last) {
       if (r < last) return this._outOfOrder(series);
       this.scalars.replaceLast(series.lane, v);
-      series.lastV = v;
-      if (delta) series.acc = v;
+      f[o + COLUMN.LAST_V] = v;
+      if (delta) f[o + COLUMN.ACC] = v;
       return true;
     }
     const kind = series.family.kind;
-    if (kind === 'counter' && last >= 0) this._ewma(series, (r - last) / 1000, series.lastV, v);
+    if (kind === 'counter' && last >= 0) this._ewma(series, (r - last) / 1000, f[o + COLUMN.LAST_V], v);
     if (kind !== 'gauge' && startTime !== series.startRef && !(delta && last >= 0)) this._start(series, r, startTime);
     this.scalars.append(series.lane, r, v);
-    series.lastT = r;
-    series.lastV = v;
-    if (delta) series.acc = v;
+    f[o + COLUMN.LAST_T] = r;
+    f[o + COLUMN.LAST_V] = v;
+    if (delta) f[o + COLUMN.ACC] = v;
     return true;
   }
 
@@ -445,14 +448,16 @@ export class RingStore {
       a.a15 = 1 - Math.exp(-dt / 900);
     }
     const rate = (v >= prev ? v - prev : v) / dt;
+    const f = this._columns.f;
+    const o = series.id * 8;
     if (!series.ewmaReady) {
-      series.ewma1 = series.ewma5 = series.ewma15 = rate;
+      f[o + COLUMN.EWMA1] = f[o + COLUMN.EWMA5] = f[o + COLUMN.EWMA15] = rate;
       series.ewmaReady = true;
       return;
     }
-    series.ewma1 += a.a1 * (rate - series.ewma1);
-    series.ewma5 += a.a5 * (rate - series.ewma5);
-    series.ewma15 += a.a15 * (rate - series.ewma15);
+    f[o + COLUMN.EWMA1] += a.a1 * (rate - f[o + COLUMN.EWMA1]);
+    f[o + COLUMN.EWMA5] += a.a5 * (rate - f[o + COLUMN.EWMA5]);
+    f[o + COLUMN.EWMA15] += a.a15 * (rate - f[o + COLUMN.EWMA15]);
   }
 
   /** Records a new start time (a restart of the producer) from relative time r on. */
