@@ -76,7 +76,22 @@ function counterValue(r: () => number, last: number | undefined): number {
   return r() < 0.05 ? Math.floor(r() * 10) : (last ?? 0) + Math.floor(r() * 50);
 }
 
-const SPECIALS = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 2 ** 51, -(2 ** 51), 2 ** 51 + 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 60), Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, Number.MAX_VALUE];
+const SPECIALS = [
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  -0,
+  0,
+  2 ** 51,
+  -(2 ** 51),
+  2 ** 51 + 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 60),
+  Number.MAX_SAFE_INTEGER,
+  Number.MIN_VALUE,
+  Number.MAX_VALUE,
+];
 
 /** Every kind of double in runs: integer counters and gauges, huge integers, floats, specials, switching within chunks. */
 function mixedValue(r: () => number, last: number | undefined): number {

@@ -129,7 +129,12 @@ describe('point codec (times against the previous interval or its grid; integer 
     }
     expect(roundTrip(ts, busy).bits / 8 / 1000).toBeLessThan(2);
     const steady = ts.map((_, i) => 1_000_000 + i * 1000);
-    expect(roundTrip(steady, steady.map(() => 42)).bits / 1000).toBeLessThan(2.5);
+    expect(
+      roundTrip(
+        steady,
+        steady.map(() => 42),
+      ).bits / 1000,
+    ).toBeLessThan(2.5);
   });
 
   it('integer mode: a gauge moving up and down by a few units takes under 1.5 bytes per point', () => {
