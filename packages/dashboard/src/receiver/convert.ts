@@ -279,10 +279,34 @@ function optionalDouble(p: any, field: string): number | undefined {
   return finite(p[field], field);
 }
 
-function histogram(p: any): Histogram {
+/**
+ * A histogram point's explicit bounds, validated. The points of a metric almost
+ * always have the same bounds: an array equal to the previous point's is that
+ * array again (frozen, like every object shared between points), as sdk-metrics
+ * shares one boundaries array between the points of a metric.
+ */
+class Bounds {
+  private _last = Object.freeze([]) as unknown as number[];
+
+  get(raw: ArrayLike<unknown> | null | undefined): number[] {
+    const list = raw ?? [];
+    const last = this._last;
+    if (list.length === last.length) {
+      let i = 0;
+      while (i < last.length && Object.is(list[i], last[i])) i++;
+      if (i === last.length) return last;
+    }
+    const bounds: number[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) bounds[i] = finite(list[i], 'explicit bound');
+    for (let i = 1; i < bounds.length; i++) if (!(bounds[i] > bounds[i - 1])) throw new Rejection('explicit bounds are not strictly increasing');
+    this._last = Object.freeze(bounds) as number[];
+    return this._last;
+  }
+}
+
+function histogram(p: any, boundsCache: Bounds): Histogram {
   const total = count(p.count, 'count');
-  const bounds: number[] = Array.from(p.explicitBounds ?? [], (b: unknown) => finite(b, 'explicit bound'));
-  for (let i = 1; i < bounds.length; i++) if (!(bounds[i] > bounds[i - 1])) throw new Rejection('explicit bounds are not strictly increasing');
+  const bounds = boundsCache.get(p.explicitBounds);
   const raw = p.bucketCounts ?? [];
   let counts: number[];
   if (raw.length === 0) {
@@ -344,6 +368,7 @@ export class Converter {
   private readonly _out: Converted = { resourceMetrics: [], accepted: 0, rejected: 0, skipped: 0, reasons: [] };
   private readonly _clock: Clock;
   private readonly _attributes = new AttributeCache();
+  private readonly _bounds = new Bounds();
 
   constructor(now: HrTime) {
     this._clock = new Clock(now);
@@ -440,7 +465,7 @@ export class Converter {
           continue;
         }
         let value: DataPoint<any>['value'];
-        if (dataPointType === DataPointType.HISTOGRAM) value = histogram(p);
+        if (dataPointType === DataPointType.HISTOGRAM) value = histogram(p, this._bounds);
         else if (dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) value = exponentialHistogram(p);
         else {
           if (isDouble(p)) value = finite(p.asDouble, 'as_double');

@@ -374,3 +374,49 @@ describe('attribute cache', () => {
     expect(cache.get([kv('__proto__', { stringValue: 'x' }), kv('k', { stringValue: 'v' })])).toEqual({ k: 'v' });
   });
 });
+
+describe('histogram bounds', () => {
+  it.each([
+    ['protobuf', PB],
+    ['JSON', JSON_TYPE],
+  ])('are shared (frozen) between points with equal bounds and validated for each new list (%s)', async (_name, contentType) => {
+    const ring = new CaptureRing();
+    const receiver = new OtlpMetricsReceiver({ ring });
+    const point = (explicitBounds: number[], bucketCounts: string[]) => ({
+      timeUnixNano: '5',
+      count: String(bucketCounts.reduce((a, b) => a + Number(b), 0)),
+      explicitBounds,
+      bucketCounts,
+    });
+    const dataPoints = [
+      point([1, 5], ['1', '2', '3']),
+      point([1, 5], ['0', '0', '1']),
+      point([1, 2, 5], ['1', '1', '1', '1']),
+      point([5, 1], ['1', '1', '1']),
+      point([1, 5], ['2', '0', '0']),
+    ];
+    const req = request([{ name: 'h', histogram: { aggregationTemporality: 2, dataPoints } }]);
+    const outcome = await receiver.export(contentType === PB ? protobufBody(req) : jsonBody(req), { contentType });
+    expect(outcome.rejected).toBe(1);
+    expect(outcome.message).toMatch(/explicit bounds are not strictly increasing/);
+    const points = ring.received[0].scopeMetrics[0].metrics[0].dataPoints.map(p => p.value as { buckets: { boundaries: number[]; counts: number[] } });
+    expect(points.map(v => v.buckets.boundaries)).toEqual([
+      [1, 5],
+      [1, 5],
+      [1, 2, 5],
+      [1, 5],
+    ]);
+    expect(points.map(v => v.buckets.counts)).toEqual([
+      [1, 2, 3],
+      [0, 0, 1],
+      [1, 1, 1, 1],
+      [2, 0, 0],
+    ]);
+    expect(points[1].buckets.boundaries).toBe(points[0].buckets.boundaries);
+    expect(points[2].buckets.boundaries).not.toBe(points[0].buckets.boundaries);
+    expect(Object.isFrozen(points[0].buckets.boundaries)).toBe(true);
+    expect(() => {
+      points[0].buckets.boundaries[0] = 2;
+    }).toThrow(TypeError);
+  });
+});
