@@ -16,7 +16,7 @@ import type { ResolvedOptions } from '../options.js';
 import { CompressedLanes } from './compressed-lanes.js';
 import type { Counts } from './counts.js';
 import { HistInput, HistogramRing } from './histogram-ring.js';
-import { COLUMN, Family, type MetricKind, ResourceEntry, type ScopeInfo, Series, SeriesColumns, labelValue } from './model.js';
+import { COLUMN, Family, type MetricKind, ResourceEntry, type ScopeInfo, Series, SeriesColumns, isScalar, labelValue } from './model.js';
 import { PlainLanes } from './plain-lanes.js';
 import type { ScalarStore } from './scalar-store.js';
 
@@ -183,6 +183,7 @@ export class RingStore {
     let overflowT = 0;
     // Sweeps run after the whole ingest: the trie stays valid through the loop.
     const trie = this._trie(family, resource);
+    const scalar = isScalar(kind);
     // Points of one collection usually share their endTime array: convert it once.
     let endRef: unknown;
     let endMs = Number.NaN;
@@ -198,15 +199,21 @@ export class RingStore {
         this.warnings.warn(`point:${name}`, `fastmeter ring: a point of "${name}" has no valid endTime; dropped`);
         continue;
       }
-      if (!this._valid(point, kind, name)) {
+      // A scalar's value is checked here (the common case, no call); a histogram's by _valid.
+      const value = point.value;
+      if (scalar ? typeof value !== 'number' || value !== value : !this._valid(point, kind, name)) {
+        if (scalar) this.warnings.warn(`value:${name}`, `fastmeter ring: a point of "${name}" has a non-numeric value; dropped`);
         result.dropped++;
         continue;
       }
       const attributes = point.attributes;
-      let series: Series | undefined = identity && attributes !== null && typeof attributes === 'object' ? family.identity.get(attributes) : undefined;
+      const object = attributes !== null && typeof attributes === 'object';
+      let series: Series | undefined = identity && object ? family.identity.get(attributes) : undefined;
       if (series === undefined || series.removed || series.resource !== resource) {
-        series = this._series(family, resource, trie, attributes, now);
-        if (identity && attributes !== null && typeof attributes === 'object') family.identity.set(attributes, series);
+        // The trie's hit path here; a miss (or no attributes object) goes to _series.
+        const id = object ? trie.find(attributes) : -1;
+        series = id >= 0 ? (this.seriesById[id] as Series) : this._series(family, resource, trie, attributes, now);
+        if (identity && object) family.identity.set(attributes, series);
       }
       this._columns.f[series.id * 8 + COLUMN.SEEN_AT] = now;
       if (series.overflow) {
@@ -220,7 +227,7 @@ export class RingStore {
         result.points++;
         continue;
       }
-      if (this._write(series, t, point, kind, delta)) result.points++;
+      if (scalar ? this._writeScalar(series, t, value, delta, point.startTime) : this._write(series, t, point, kind, delta)) result.points++;
       else result.dropped++;
     }
     if (overflow !== null) this._writeOverflow(overflow, overflowT, kind, delta);
