@@ -199,9 +199,9 @@ export class RingStore {
         this.warnings.warn(`point:${name}`, `fastmeter ring: a point of "${name}" has no valid endTime; dropped`);
         continue;
       }
-      // A scalar's value is checked here (the common case, no call); a histogram's by _valid.
+      // A scalar's value is checked here (the common case, no call); a histogram's by _validHistogram.
       const value = point.value;
-      if (scalar ? typeof value !== 'number' || value !== value : !this._valid(point, kind, name)) {
+      if (scalar ? typeof value !== 'number' || value !== value : !this._validHistogram(point, kind, name)) {
         if (scalar) this.warnings.warn(`value:${name}`, `fastmeter ring: a point of "${name}" has a non-numeric value; dropped`);
         result.dropped++;
         continue;
@@ -227,22 +227,17 @@ export class RingStore {
         result.points++;
         continue;
       }
-      if (scalar ? this._writeScalar(series, t, value, delta, point.startTime) : this._write(series, t, point, kind, delta)) result.points++;
+      if (scalar ? this._writeScalar(series, t, value, delta, point.startTime) : this._writeHistogram(series, t, point, kind, delta)) result.points++;
       else result.dropped++;
     }
     if (overflow !== null) this._writeOverflow(overflow, overflowT, kind, delta);
   }
 
   /** Checks a point's value before it may create a series (histograms: parsed into `_input`). */
-  private _valid(point: any, kind: MetricKind, name: string): boolean {
-    if (kind === 'histogram' || kind === 'exponential_histogram') {
-      if (toHistInput(point.value, kind, this._input)) return true;
-      this.warnings.warn(`value:${name}`, `fastmeter ring: a histogram point of "${name}" is malformed; dropped`);
-      return false;
-    }
-    const v = point.value;
-    if (typeof v === 'number' && v === v) return true;
-    this.warnings.warn(`value:${name}`, `fastmeter ring: a point of "${name}" has a non-numeric value; dropped`);
+  /** Reads a histogram point's value into `_input`; false (with a warning) when it is malformed. */
+  private _validHistogram(point: any, kind: MetricKind, name: string): boolean {
+    if (toHistInput(point.value, kind, this._input)) return true;
+    this.warnings.warn(`value:${name}`, `fastmeter ring: a histogram point of "${name}" is malformed; dropped`);
     return false;
   }
 
@@ -410,13 +405,10 @@ export class RingStore {
     this.epoch += shift;
   }
 
-  /** Writes a point checked by _valid (a histogram's value is already in `_input`). */
-  private _write(series: Series, t: number, point: any, kind: MetricKind, delta: boolean): boolean {
-    if (kind === 'histogram' || kind === 'exponential_histogram') {
-      const bounds: number[] | undefined = kind === 'histogram' ? point.value.buckets.boundaries : undefined;
-      return this._appendHistogram(series, t, this._input, bounds, delta, point.startTime);
-    }
-    return this._writeScalar(series, t, point.value, delta, point.startTime);
+  /** Writes a histogram point checked by _validHistogram (its value is already in `_input`). */
+  private _writeHistogram(series: Series, t: number, point: any, kind: MetricKind, delta: boolean): boolean {
+    const bounds: number[] | undefined = kind === 'histogram' ? point.value.buckets.boundaries : undefined;
+    return this._appendHistogram(series, t, this._input, bounds, delta, point.startTime);
   }
 
   private _writeScalar(series: Series, t: number, value: number, delta: boolean, startTime: unknown): boolean {
