@@ -269,11 +269,6 @@ function isDouble(p: any): boolean {
   return d !== 0 ? d !== undefined && d !== null : Object.hasOwn(p, 'asDouble');
 }
 
-/** Whether as_int is set (the `has` test, written out for the per-point path). */
-function isInt(p: any): boolean {
-  return Object.hasOwn(p, 'asInt') && p.asInt !== undefined && p.asInt !== null;
-}
-
 function optionalDouble(p: any, field: string): number | undefined {
   if (!has(p, field)) return undefined;
   return finite(p[field], field);
@@ -469,7 +464,7 @@ export class Converter {
         else if (dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) value = exponentialHistogram(p);
         else {
           if (isDouble(p)) value = finite(p.asDouble, 'as_double');
-          else if (isInt(p)) {
+          else if (has(p, 'asInt')) {
             value = int64(p.asInt);
             ints++;
           } else throw new Rejection('number data point without a value');
